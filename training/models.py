@@ -1,0 +1,91 @@
+"""Model builders: pure functions returning a named ``keras.Model`` that outputs logits.
+
+Every model takes float32 (batch, 32, 256, 1) lines from ``preprocess.normalize_line`` and
+returns logits (batch, steps, 11): class 0 is "blank / no digit", class d + 1 is digit d.
+- ``cnn`` and ``gru`` have one head per position (steps = max_length): "positional" decoding.
+- ``crnn`` emits one prediction per 4-pixel column (steps = 64): CTC decoding.
+Losses live in ``training.train``; decoding (numpy, no TensorFlow) lives in ``training.decode``.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+from keras import layers
+
+from training.preprocess import INPUT_HEIGHT, INPUT_SHAPE, INPUT_WIDTH
+from training.synth import NUM_CLASSES
+
+
+def build_cnn(max_length: int = 8, dropout: float = 0.25) -> keras.Model:
+    """The write-up's CNN (conv 16, pool, dropout, conv 32, pool, dropout, dense 128, dropout),
+    one 11-way head per position; the extra class lets it read 1..max_length digits."""
+    inputs = keras.Input(INPUT_SHAPE, name="line")
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)  # (8, 64, 32)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(max_length * NUM_CLASSES)(x)
+    logits = layers.Reshape((max_length, NUM_CLASSES), name="logits")(x)
+    return keras.Model(inputs, logits, name="cnn")
+
+
+def build_gru(max_length: int = 8, units: int = 128) -> keras.Model:
+    """The write-up's RNN: a GRU reads the image column by column (a row of the transposed
+    line), its final state feeds one 11-way head per position."""
+    inputs = keras.Input(INPUT_SHAPE, name="line")
+    x = layers.Reshape((INPUT_HEIGHT, INPUT_WIDTH))(inputs)
+    x = layers.Permute((2, 1))(x)  # (256 steps, 32 features): one step per pixel column
+    x = layers.GRU(units)(x)
+    x = layers.Dense(max_length * NUM_CLASSES)(x)
+    logits = layers.Reshape((max_length, NUM_CLASSES), name="logits")(x)
+    return keras.Model(inputs, logits, name="gru")
+
+
+def _conv_block(x, filters: int, pool: tuple[int, int]):
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    return layers.MaxPooling2D(pool)(x)
+
+
+def build_crnn(max_length: int = 8, filters: tuple[int, ...] = (16, 32, 64, 96), rnn_units: int = 64,
+               dropout: float = 0.2) -> keras.Model:
+    """CNN-RNN hybrid: convolutions, then a bidirectional GRU reads the columns left to right;
+    trained with CTC, it reads any number of digits that fits the width (``max_length``
+    is kept only for the card)."""
+    inputs = keras.Input(INPUT_SHAPE, name="line")
+    x = _conv_block(inputs, filters[0], (2, 2))  # (16, 128)
+    x = _conv_block(x, filters[1], (2, 2))  # (8, 64)
+    x = _conv_block(x, filters[2], (2, 1))  # (4, 64)
+    x = _conv_block(x, filters[3], (4, 1))  # (1, 64)
+    x = layers.Reshape((INPUT_WIDTH // 4, filters[3]))(x)  # (64 steps, features)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Bidirectional(layers.GRU(rnn_units, return_sequences=True))(x)
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(NUM_CLASSES, name="logits")(x)  # (64, 11)
+    return keras.Model(inputs, logits, name="crnn")
+
+
+# name -> (builder, decoder)
+REGISTRY: dict[str, tuple[Callable[..., keras.Model], str]] = {
+    "cnn": (build_cnn, "positional"),
+    "gru": (build_gru, "positional"),
+    "crnn": (build_crnn, "ctc"),
+}
+
+
+def build(name: str, **kwargs) -> keras.Model:
+    """Build a registered architecture by name."""
+    if name not in REGISTRY:
+        raise KeyError(f"unknown architecture {name!r}; registered: {', '.join(REGISTRY)}")
+    return REGISTRY[name][0](**kwargs)
+
+
+def decoder_for(name: str) -> str:
+    return REGISTRY[name][1]

@@ -1,0 +1,177 @@
+"""Seeded, deterministic generator of written digit strings built from MNIST digits.
+
+As in the write-up: digits stacked left to right (or top to bottom), each rotated at random
+within ``max_angle`` degrees (at most 45, so 6 and 9 stay apart), scaled, and shifted at random
+without touching its neighbours, any length from ``min_length`` to ``max_length``. On top of
+that, what real input needs: stroke thickness, both polarities, paper texture and ruled lines,
+uneven light, slight perspective, blur, noise and JPEG artefacts.
+
+``SequenceGenerator.sample`` gives a raw grayscale crop (as the app's detector would cut from
+a photo); ``SequenceGenerator.batch`` passes crops through ``preprocess.normalize_line``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from training import preprocess
+from training.datasets import Digits
+
+BLANK = 0  # class 0 is the CTC blank / "no digit"; digit d is class d + 1
+NUM_CLASSES = 11
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """How strings are built and rendered."""
+
+    min_length: int = 1
+    max_length: int = 8
+    max_angle: float = 15.0
+    vertical: bool = False
+    realistic: bool = True  # paper, light, blur, noise, perspective, JPEG
+    clean_fraction: float = 0.25  # share of plain canvas-like drawings when realistic
+
+    def __post_init__(self):
+        if not 0 <= self.max_angle <= 45:
+            raise ValueError(f"max_angle must be within 0..45 degrees (6 and 9 must stay apart), got {self.max_angle}")
+        if not 1 <= self.min_length <= self.max_length:
+            raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}..{self.max_length}")
+
+
+@dataclass
+class Sample:
+    """One generated string: ``image`` uint8 (H, W) crop, ``text`` its digits, ``boxes`` (x, y, w, h) per digit."""
+
+    image: np.ndarray
+    text: str
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def encode_labels(texts: list[str], max_length: int) -> np.ndarray:
+    """Digit strings -> int32 (n, max_length) classes (digit + 1), padded with BLANK."""
+    labels = np.zeros((len(texts), max_length), np.int32)
+    for row, text in enumerate(texts):
+        labels[row, : len(text)] = [int(ch) + 1 for ch in text]
+    return labels
+
+
+def _tight(mask: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(mask > 0.1)
+    return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else mask
+
+
+def transform_digit(digit: np.ndarray, rng: np.random.Generator, height: int, max_angle: float) -> np.ndarray:
+    """An MNIST digit (28x28 uint8) -> float mask in [0, 1], rotated, scaled to ``height``, restroked."""
+    mask = np.pad(digit.astype(np.float32) / 255.0, 8)
+    angle = rng.uniform(-max_angle, max_angle)
+    rotation = cv2.getRotationMatrix2D((mask.shape[1] / 2, mask.shape[0] / 2), angle, 1.0)
+    mask = _tight(cv2.warpAffine(mask, rotation, mask.shape[::-1], flags=cv2.INTER_LINEAR))
+    aspect = rng.uniform(0.8, 1.2)  # writers differ in how wide they write
+    width = max(2, round(mask.shape[1] * height / mask.shape[0] * aspect))
+    mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
+    stroke = rng.integers(-1, 3) * max(1, height // 28)  # thinner or thicker pen
+    if stroke:
+        kernel = np.ones((abs(stroke) + 1,) * 2, np.uint8)
+        mask = (cv2.dilate if stroke > 0 else cv2.erode)(mask, kernel)
+    return np.clip(mask, 0.0, 1.0)
+
+
+def compose(masks: list[np.ndarray], rng: np.random.Generator, vertical: bool) -> tuple[np.ndarray, list]:
+    """Place digit masks one after another with random gaps (>= 1 px, never touching) and jitter."""
+    if vertical:  # stack top to bottom: place the transposed masks left to right, transpose back
+        canvas, boxes = compose([m.T for m in masks], rng, vertical=False)
+        return canvas.T, [(y, x, h, w) for (x, y, w, h) in boxes]
+    height = max(m.shape[0] for m in masks)
+    jitter = int(0.15 * height)
+    canvas = np.zeros((height + 2 * jitter, sum(m.shape[1] for m in masks) + len(masks) * height), np.float32)
+    x, boxes = 0, []
+    for mask in masks:
+        y = jitter + (height - mask.shape[0]) // 2 + int(rng.integers(-jitter, jitter + 1))
+        h, w = mask.shape
+        canvas[y : y + h, x : x + w] = np.maximum(canvas[y : y + h, x : x + w], mask)
+        boxes.append((x, y, w, h))
+        x += w + 1 + int(rng.integers(0, max(2, int(0.35 * height))))
+    return canvas[:, : x], boxes
+
+
+def _pad(mask: np.ndarray, boxes: list, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """Add the paper around the ink that a detector's crop would include."""
+    h = mask.shape[0]
+    top, bottom, left, right = (int(rng.uniform(0.05, 0.4) * h) for _ in range(4))
+    padded = np.pad(mask, ((top, bottom), (left, right)))
+    return padded, [(x + left, y + top, w, hh) for (x, y, w, hh) in boxes]
+
+
+def _perspective(image: np.ndarray, rng: np.random.Generator, strength: float = 0.04) -> np.ndarray:
+    h, w = image.shape
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src + rng.uniform(-strength, strength, (4, 2)).astype(np.float32) * [w, h]
+    matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    return cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def render(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ink mask -> a photo-like grayscale uint8 crop: paper, light, lines, perspective, blur, noise."""
+    h, w = mask.shape
+    paper = rng.uniform(140, 255)
+    ink = rng.uniform(0, max(1.0, paper - 90))
+    image = paper + (ink - paper) * mask
+    if rng.random() < 0.25:  # ruled or squared paper under the number
+        for y in range(int(rng.integers(0, h)), h, max(8, int(rng.uniform(0.6, 1.3) * h))):
+            image[y : y + 1 + int(rng.integers(0, 2))] -= rng.uniform(15, 50) * (1 - mask[y : y + 2].mean())
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), rng.uniform(0.5, 3))
+    image += texture * rng.uniform(0, 10)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    direction = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(direction) * xs / w + np.sin(direction) * ys / h)
+    image *= 1.0 - rng.uniform(0, 0.4) * (ramp - ramp.min()) / max(1e-6, np.ptp(ramp))
+    if rng.random() < 0.2:  # light ink on dark: chalkboard, inverted screens
+        image = 255.0 - image
+    image = _perspective(image.astype(np.float32), rng)
+    image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.1, 1.2) * h / 60)
+    image += rng.normal(0, rng.uniform(0, 10), image.shape)
+    out = np.clip(image, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 90))])
+        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    return out
+
+
+def render_clean(mask: np.ndarray) -> np.ndarray:
+    """Ink mask -> a canvas-like drawing: black ink on white, nothing else."""
+    return np.clip(255.0 * (1.0 - mask), 0, 255).astype(np.uint8)
+
+
+class SequenceGenerator:
+    """Makes digit strings from a pool of MNIST digits; the same seed gives the same strings."""
+
+    def __init__(self, digits: Digits, config: SynthConfig = SynthConfig(), seed: int = 0):
+        self.digits = digits
+        self.config = config
+        self.seed = seed
+
+    def rng(self, *key: int) -> np.random.Generator:
+        """A generator for one item, fixed by the seed and the key (epoch, index...)."""
+        return np.random.default_rng([self.seed, *key])
+
+    def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
+        """One string: pick digits, transform, compose, pad and render."""
+        cfg = self.config
+        length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
+        picks = rng.integers(0, len(self.digits), length)
+        height = int(rng.uniform(20, 64))
+        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle) for i in picks]
+        mask, boxes = _pad(*compose(masks, rng, cfg.vertical), rng)
+        clean = not cfg.realistic or rng.random() < cfg.clean_fraction
+        image = render_clean(mask) if clean else render(mask, rng)
+        return Sample(image, "".join(str(self.digits.labels[i]) for i in picks), boxes)
+
+    def batch(self, size: int, *key: int, length: int | None = None) -> tuple[np.ndarray, list[str]]:
+        """``size`` normalized model inputs float32 (size, 32, 256, 1) and their texts."""
+        rng = self.rng(*key)
+        samples = [self.sample(rng, length) for _ in range(size)]
+        inputs = np.stack([preprocess.normalize_line(s.image)[0] for s in samples])
+        return inputs, [s.text for s in samples]

@@ -1,0 +1,253 @@
+"""Training: synthetic strings on the fly, CTC or per-position loss, checkpoints, resume, a card.
+
+Validation strings come from a held-out split of the *training* digits and pick checkpoints;
+the MNIST test digits give only the final numbers written into the card.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+from training import datasets, evaluate, models, store
+from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
+from training.synth import SequenceGenerator, SynthConfig, encode_labels
+
+CHECKPOINT_DIR = store.STORE_DIR / ".checkpoints"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; written into the card."""
+
+    model: str = "crnn"
+    name: str = ""
+    batch_size: int = 64
+    steps_per_epoch: int = 500
+    epochs: int = 60
+    time_budget_min: float = 0.0  # stop after this many minutes (0: no limit)
+    learning_rate: float = 2e-3
+    patience: int = 8
+    max_length: int = 8
+    max_angle: float = 15.0
+    validation_strings: int = 2000
+    test_strings: int = 2000
+    seed: int = 1
+    workers: int = 2
+
+    @classmethod
+    def tiny(cls, **overrides) -> "TrainConfig":
+        """A preset that runs in seconds on a CPU: smoke tests, not a usable model."""
+        values = dict(batch_size=16, steps_per_epoch=3, epochs=2, validation_strings=32, test_strings=32, workers=0)
+        return cls(**{**values, **overrides})
+
+
+def ctc_loss(labels, logits):
+    """labels int (batch, max_length) padded with 0; logits (batch, steps, 11) -> (batch,) CTC loss."""
+    labels = ops.cast(labels, "int32")
+    label_length = ops.sum(ops.cast(labels > 0, "int32"), axis=1)
+    steps = ops.shape(logits)[1]
+    logit_length = ops.full((ops.shape(logits)[0],), steps, dtype="int32")
+    return ops.ctc_loss(labels, logits, label_length, logit_length, mask_index=0)
+
+
+def positional_loss(labels, logits):
+    """Cross-entropy per position, "no digit" (0) included: (batch, max_length) vs (batch, max_length, 11)."""
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True), axis=-1)
+
+
+class SyntheticBatches(keras.utils.PyDataset):
+    """Fresh strings every epoch, fixed by (seed, epoch, index) so a resumed run sees the same data."""
+
+    def __init__(self, generator: SequenceGenerator, config: TrainConfig, epoch: int = 0):
+        super().__init__(workers=max(1, config.workers), use_multiprocessing=False)
+        self.generator, self.config, self.epoch = generator, config, epoch
+
+    def __len__(self) -> int:
+        return self.config.steps_per_epoch
+
+    def __getitem__(self, index: int):
+        inputs, texts = self.generator.batch(self.config.batch_size, self.epoch, index)
+        return inputs, encode_labels(texts, self.config.max_length)
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+class ValidationAccuracy(keras.callbacks.Callback):
+    """Adds val_sequence_accuracy and val_digit_accuracy to the logs (read exactly, by decoding)."""
+
+    def __init__(self, eval_set: evaluate.EvalSet, decoder: str):
+        super().__init__()
+        self.eval_set, self.decoder = eval_set, decoder
+
+    def on_epoch_end(self, epoch, logs=None):
+        predictions = evaluate.predict_texts(self.model.predict_on_batch, self.eval_set.inputs, self.decoder)
+        figures = evaluate.score(self.eval_set.texts, predictions)
+        logs["val_sequence_accuracy"] = figures["sequence_accuracy"]
+        logs["val_digit_accuracy"] = figures["digit_accuracy"]
+        print(f"  validation: sequence {figures['sequence_accuracy']:.4f}  digit {figures['digit_accuracy']:.4f}")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch past the budget."""
+
+    def __init__(self, minutes: float, already_spent_s: float = 0.0):
+        super().__init__()
+        self.deadline = time.time() + minutes * 60 - already_spent_s
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() > self.deadline:
+            print("time budget spent: stopping")
+            self.model.stop_training = True
+
+
+class ResumeState(keras.callbacks.Callback):
+    """Saves the last model and the run's progress after every epoch, for --resume."""
+
+    def __init__(self, folder: Path, history: list[dict], spent_s: float):
+        super().__init__()
+        self.folder, self.history, self.started, self.spent_s = folder, history, time.time(), spent_s
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.history.append({k: float(v) for k, v in (logs or {}).items()})
+        self.model.save(self.folder / "last.tmp.keras")
+        os.replace(self.folder / "last.tmp.keras", self.folder / "last.keras")
+        state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started}
+        (self.folder / "state.json").write_text(json.dumps(state))
+
+
+def compile_model(model: keras.Model, config: TrainConfig) -> None:
+    loss = ctc_loss if models.decoder_for(config.model) == "ctc" else positional_loss
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0), loss=loss)
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _load_or_build(config: TrainConfig, folder: Path, resume: bool) -> tuple[keras.Model, dict]:
+    if resume and (folder / "state.json").exists():
+        state = json.loads((folder / "state.json").read_text())
+        model = keras.saving.load_model(folder / "last.keras", custom_objects={"ctc_loss": ctc_loss,
+                                                                                "positional_loss": positional_loss})
+        print(f"resuming {config.name} after epoch {state['epoch']}")
+        return model, state
+    builder_args = {"max_length": config.max_length}
+    return models.build(config.model, **builder_args), {"epoch": 0, "history": [], "spent_s": 0.0}
+
+
+def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | None = None) -> Path:
+    """Train, then write model_store/<name>/ (model, card, history, curves). Returns that folder."""
+    config.name = config.name or f"{config.model}"
+    keras.utils.set_random_seed(config.seed)
+    train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
+    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle)
+    folder = CHECKPOINT_DIR / config.name
+    folder.mkdir(parents=True, exist_ok=True)
+    model, state = _load_or_build(config, folder, resume)
+    if not resume or not (folder / "state.json").exists():
+        compile_model(model, config)
+    decoder = models.decoder_for(config.model)
+    val_set = evaluate.make_eval_set(val_digits, (1, config.max_length), config.validation_strings, seed=99,
+                                      realistic=True)
+    callbacks = [
+        ValidationAccuracy(val_set, decoder),
+        keras.callbacks.ModelCheckpoint(folder / "best.keras", monitor="val_sequence_accuracy", mode="max",
+                                        save_best_only=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_sequence_accuracy", mode="max", factor=0.5, patience=3,
+                                          min_lr=5e-5),
+        keras.callbacks.EarlyStopping(monitor="val_sequence_accuracy", mode="max", patience=config.patience),
+        ResumeState(folder, state["history"], state["spent_s"]),
+    ]
+    if config.time_budget_min:
+        callbacks.append(TimeBudget(config.time_budget_min, state["spent_s"]))
+    batches = SyntheticBatches(SequenceGenerator(train_digits, synth, config.seed), config, state["epoch"])
+    model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
+    spent_s = json.loads((folder / "state.json").read_text())["spent_s"]
+    best = keras.saving.load_model(folder / "best.keras", compile=False)
+    return write_model(best, config, state["history"], spent_s, train_digits.source)
+
+
+def write_model(model: keras.Model, config: TrainConfig, history: list[dict], spent_s: float, data: str) -> Path:
+    """Evaluate on MNIST test strings and write the model folder atomically."""
+    destination = store.STORE_DIR / config.name
+    staging = store.staging_dir(destination)
+    model.save(staging / store.MODEL_FILE)
+    decoder = models.decoder_for(config.model)
+    test_digits = datasets.load_test_digits()
+    metrics = {}
+    for spec in ("4", f"1-{config.max_length}"):
+        eval_set = evaluate.make_eval_set(test_digits, evaluate.parse_lengths(spec), config.test_strings)
+        figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
+                                                                        decoder))
+        metrics[f"test_{spec}"] = {k: v for k, v in figures.items() if k != "confusion"}
+    card = make_card(model, config, metrics, history, spent_s, data)
+    (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
+    (staging / "history.json").write_text(json.dumps(history, indent=1))
+    plot_curves(history, staging / "curves.png", config.name)
+    store.publish(staging, destination)
+    print(f"wrote {destination}: " + ", ".join(f"{k} sequence {v['sequence_accuracy']:.4f}" for k, v in metrics.items()))
+    return destination
+
+
+def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: list[dict], spent_s: float,
+              data: str) -> dict:
+    """The model's card: what it is, what it was trained on and how, and how well it reads."""
+    return {
+        "name": config.name,
+        "architecture": config.model,
+        "decoder": models.decoder_for(config.model),
+        "parameters": int(model.count_params()),
+        "input": {"height": INPUT_HEIGHT, "width": INPUT_WIDTH, "channels": 1, "digit_height": DIGIT_HEIGHT,
+                  "preprocessing": "training.preprocess.normalize_line"},
+        "alphabet": "0123456789", "blank_index": 0, "max_length": config.max_length,
+        "data": {"train_digits": data, "validation": "10% split of the training digits",
+                 "test": "MNIST test set (10,000 digits, writers disjoint from training)",
+                 "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}"}},
+        "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
+                     "command": " ".join(shlex.quote(a) for a in [Path(sys.executable).name, "-m", "training",
+                                                                   *sys.argv[1:]])},
+        "metrics": metrics,
+        "validation": {k: history[-1][k] for k in ("val_sequence_accuracy", "val_digit_accuracy")
+                       if history and k in history[-1]},
+        "version": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M"),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+    }
+
+
+def plot_curves(history: list[dict], path: Path, title: str) -> None:
+    """Loss and validation accuracy by epoch, side by side, as the write-up plots them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history) + 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.plot(epochs, [h.get("loss", np.nan) for h in history], label="training loss")
+    left.set(xlabel="epoch", ylabel="loss", title=f"{title}: loss")
+    for key, label in (("val_sequence_accuracy", "whole string"), ("val_digit_accuracy", "per digit")):
+        right.plot(epochs, [h.get(key, np.nan) for h in history], label=label)
+    right.set(xlabel="epoch", ylabel="validation accuracy", title=f"{title}: accuracy")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -1,0 +1,40 @@
+"""Digit Reader's web app: ``create_app(config=None)`` builds it for gunicorn, tests and ``python -m webapp``.
+
+Production: ``gunicorn -k eventlet -w 1 'webapp:create_app()'``. The model runs in a separate
+inference process (``webapp.inference``); this process never imports TensorFlow unless
+``INFERENCE`` is ``"local"``.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from webapp.config import DEFAULTS, from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+socketio = SocketIO()
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings (defaults < environment < ``config``), routes, socket events, the model."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(16)
+
+    from webapp import events, routes
+    from webapp.service import ReaderService
+
+    app.register_blueprint(routes.bp)
+    origins = app.config["CORS_ALLOWED_ORIGINS"]
+    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
+                      max_http_buffer_size=app.config["MAX_SOCKET_MESSAGE_BYTES"])
+    app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
+    events.register(socketio)
+    return app

@@ -1,0 +1,34 @@
+"""Every setting and its default, in one place. Environment variables ``DIGIT_READER_<KEY>``
+override the defaults; a dict passed to ``create_app`` overrides both."""
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
+    "MODEL_STORE": None,  # None: the repository's model_store/
+    "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools, tests)
+    "INFERENCE_TIMEOUT_S": 10.0,  # a batch not answered within this is a hung worker: it is replaced
+    "INFERENCE_START_TIMEOUT_S": 180.0,
+    "BATCH_WINDOW_MS": 3.0,  # how long the dispatcher waits for more work to fill a batch
+    "MAX_BATCH": 64,
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
+    "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
+    "MAX_PIXELS": 40_000_000,  # decoded pixels in one image (decompression bombs)
+    "MIN_CONFIDENCE": 0.3,  # numbers read with less (product of digit confidences) are not reported
+    "CORS_ALLOWED_ORIGINS": None,  # Socket.IO origins: None means same-origin only; a comma list allows those
+    "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"
+    "SECRET_KEY": None,  # from the environment in production; a random one per start otherwise
+}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """The ``DIGIT_READER_*`` variables that name known settings, converted to the defaults' types."""
+    settings = {}
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"DIGIT_READER_{key}")
+        if raw is None:
+            continue
+        settings[key] = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) \
+            else raw
+    return settings

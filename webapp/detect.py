@@ -1,0 +1,146 @@
+"""Find every written number in a grayscale picture: canvases, tight crops, photos, webcam frames.
+
+1. Polarity: thin dark strokes on light paper, or light on dark, judged by the sign of the
+   image's second derivative at several scales (a step edge such as a sheet on a desk cancels).
+2. Ink: the difference from a morphological background wider than any stroke (black-hat or
+   top-hat), so uneven light and shadows drop out; thresholded by Otsu with a contrast floor.
+3. Strokes -> connected components -> numbers: components of similar height that sit side by
+   side on a line are linked; pieces of one broken digit (overlapping in x) are linked too.
+4. Reading order: lines top to bottom, numbers left to right.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
+
+
+@dataclass(frozen=True)
+class Region:
+    """A number found: its box (x, y, w, h) and the boxes of its ink components, in image pixels."""
+
+    box: tuple[int, int, int, int]
+    parts: tuple[tuple[int, int, int, int], ...]
+
+
+def ink_is_dark(gray: np.ndarray) -> bool:
+    """True when strokes are darker than their surroundings (Laplacian sign over several scales)."""
+    small = gray if max(gray.shape) <= 512 else cv2.resize(gray, None, fx=512 / max(gray.shape),
+                                                           fy=512 / max(gray.shape), interpolation=cv2.INTER_AREA)
+    img = small.astype(np.float32)
+    dark_votes = light_votes = 0.0
+    for sigma in (1.0, 2.0, 4.0):
+        lap = cv2.Laplacian(cv2.GaussianBlur(img, (0, 0), sigma), cv2.CV_32F) * sigma**2
+        # a thin dark line is a local minimum: a strong positive centre, weaker negative flanks
+        dark_votes += float(np.percentile(lap, 99.7))
+        light_votes += float(-np.percentile(lap, 0.3))
+    return dark_votes >= light_votes
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting."""
+    img = gray if ink_is_dark(gray) else 255 - gray
+    k = int(np.clip(min(gray.shape) // 6, 15, 151)) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    response = cv2.morphologyEx(img, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
+    response = cv2.GaussianBlur(response, (3, 3), 0)
+    peak = float(np.percentile(response, 99.9))
+    if peak < 25:  # nothing stands out: blank paper, a plain wall
+        return np.zeros_like(gray)
+    otsu, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, mask = cv2.threshold(response, max(otsu, 0.3 * peak, 18), 255, cv2.THRESH_BINARY)
+    # Strokes are also darker than their immediate surroundings; a flat grey patch (a shadow band,
+    # a sticky note) is darker than the paper only as a whole, so this drops its inside.
+    local = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, (k // 2) | 1, 10)
+    return cv2.bitwise_and(mask, local)
+
+
+def components(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes of ink components that could be (parts of) digits: not specks, not ruled lines or frames."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    min_side = max(3, min(height, width) // 120)
+    boxes = []
+    for x, y, w, h, area in stats[1:count]:
+        if h < min_side * 2 or area < min_side**2 * 2:
+            continue  # specks, sensor noise, paper grain
+        if w > 6 * h or h > 0.95 * height and height > 200 or area > 0.5 * w * h and w > 3 * h:
+            continue  # ruled lines, frame edges, solid bars
+        boxes.append((int(x), int(y), int(w), int(h)))
+    return boxes
+
+
+def _linked(a, b) -> bool:
+    """Do two component boxes belong to one number?"""
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+    gap_x = max(ax, bx) - min(ax + aw, bx + bw)  # negative when they overlap in x
+    overlap_y = min(ay + ah, by + bh) - max(ay, by)
+    tall, short = max(ah, bh), min(ah, bh)
+    if gap_x < -0.3 * min(aw, bw):  # stacked pieces of one broken digit
+        return overlap_y > -0.35 * tall and tall < 3 * short + 0.5 * tall
+    side_by_side = overlap_y > 0.4 * short and tall < 2.6 * short
+    return side_by_side and gap_x < 0.75 * tall
+
+
+def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
+    """Union-find over linked component pairs -> lists of boxes, one list per number."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    for n, i in enumerate(order):
+        for j in order[n + 1 :]:
+            if boxes[j][0] > boxes[i][0] + boxes[i][2] + 3 * max(boxes[i][3], boxes[j][3]):
+                break  # sorted by x: nothing further right can link to i
+            if _linked(boxes[i], boxes[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list] = {}
+    for i, box in enumerate(boxes):
+        groups.setdefault(root(i), []).append(box)
+    return list(groups.values())
+
+
+def union(boxes) -> tuple[int, int, int, int]:
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def reading_order(regions: list[Region]) -> list[Region]:
+    """Lines top to bottom (regions overlapping vertically by half share a line), left to right within."""
+    lines: list[list[Region]] = []
+    for region in sorted(regions, key=lambda r: r.box[1] + r.box[3] / 2):
+        _, y, _, h = region.box
+        for line in lines:
+            _, ly, _, lh = union([r.box for r in line])
+            if min(y + h, ly + lh) - max(y, ly) > 0.5 * min(h, lh):
+                line.append(region)
+                break
+        else:
+            lines.append([region])
+    return [r for line in lines for r in sorted(line, key=lambda r: r.box[0])]
+
+
+def find_numbers(gray: np.ndarray) -> list[Region]:
+    """Every number in a grayscale image, in reading order, with boxes in the image's pixels."""
+    scale = min(1.0, WORK_SIDE / max(gray.shape))
+    work = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    regions = []
+    for parts in group(components(ink_mask(work))):
+        box = union(parts)
+        if box[3] < max(8, min(work.shape) // 40):
+            continue  # too small to be a number anyone meant to be read
+        regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
+    return reading_order(regions)
+
+
+def _rescale(box, scale: float) -> tuple[int, int, int, int]:
+    return tuple(int(round(v / scale)) for v in box)

@@ -1,0 +1,60 @@
+"""Domain errors, each with the HTTP status and the code a client sees.
+
+Raised narrowly where the problem is found; turned into a JSON 4xx/5xx or an ``error``
+Socket.IO event in one place (``webapp.routes`` and ``webapp.events`` call ``to_payload``).
+"""
+from __future__ import annotations
+
+
+class DigitReaderError(Exception):
+    """Base class: ``status`` for REST, ``code`` for both REST and Socket.IO."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+    def to_payload(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class InvalidImageError(DigitReaderError):
+    """The bytes received are not an image we can read."""
+
+    code = "invalid_image"
+
+
+class UnsupportedMediaError(DigitReaderError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ImageTooLargeError(DigitReaderError):
+    """Too many pixels (a decompression bomb) or too many bytes."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class BadRequestError(DigitReaderError):
+    """A malformed request or socket payload: a missing field, a wrong type."""
+
+
+class UnknownModelError(DigitReaderError):
+    status = 404
+    code = "unknown_model"
+
+
+class RateLimitedError(DigitReaderError):
+    status = 429
+    code = "rate_limited"
+
+
+class InferenceUnavailableError(DigitReaderError):
+    """The inference process is down, restarting, overloaded or too slow."""
+
+    status = 503
+    code = "inference_unavailable"

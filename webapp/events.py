@@ -1,0 +1,61 @@
+"""Socket.IO events. Thin handlers: parse, hand to the ReaderService, answer."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_socketio import SocketIO, emit
+
+from webapp.errors import BadRequestError, DigitReaderError
+from webapp.service import Frame
+
+MAX_SEQ = 2**53 - 1  # what a JavaScript number holds exactly
+
+
+def service():
+    return current_app.extensions["digit_reader"]
+
+
+def parse_frame(payload) -> Frame:
+    """``{"seq": int, "image": bytes, "model": str?}`` -> Frame; anything else raises BadRequestError."""
+    if not isinstance(payload, dict):
+        raise BadRequestError(f"frame must be an object with seq and image, got {type(payload).__name__}")
+    seq, image, model = payload.get("seq"), payload.get("image"), payload.get("model")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise BadRequestError(f"frame.seq must be an integer from 0 to {MAX_SEQ}, got {seq!r:.40}")
+    if not isinstance(image, (bytes, bytearray)):
+        raise BadRequestError(f"frame.image must be binary image bytes, got {type(image).__name__}")
+    if model is not None and (not isinstance(model, str) or len(model) > 200):
+        raise BadRequestError(f"frame.model must be a model name, got {model!r:.40}")
+    return Frame(seq, bytes(image), model or None)
+
+
+def on_connect(auth=None):
+    """Sent by every client on connecting; answers ``status`` (model loading or ready, which model)."""
+    emit("status", service().status())
+
+
+def on_disconnect(reason=None):
+    """A client left: drop its frame slot."""
+    service().forget(request.sid)
+
+
+def on_frame(payload):
+    """Sent by the page for each canvas drawing or webcam frame; answers ``result`` (or ``error``) with its seq."""
+    service().submit(request.sid, parse_frame(payload))
+
+
+def on_error(exc):
+    """Every handler's errors end here: a domain error becomes an ``error`` event; the connection stays."""
+    seq = request.event["args"][0].get("seq") if request.event["args"] and isinstance(request.event["args"][0], dict) \
+        else None
+    if not isinstance(exc, DigitReaderError):
+        current_app.logger.exception("socket handler failed", exc_info=exc)
+        exc = DigitReaderError("the server could not handle this event")
+        exc.code = "internal_error"
+    emit("error", {"seq": seq if isinstance(seq, int) else None, **exc.to_payload()})
+
+
+def register(socketio: SocketIO) -> None:
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("frame", on_frame)
+    socketio.on_error_default(on_error)

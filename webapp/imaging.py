@@ -1,0 +1,48 @@
+"""Decoding uploaded and streamed images safely: formats, EXIF orientation, pixel limits."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from webapp.errors import ImageTooLargeError, InvalidImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF", "MPO"}
+
+
+def _describe(data: bytes) -> str:
+    return f"{len(data)} bytes starting {data[:8].hex(' ') or '(nothing)'}"
+
+
+def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
+    """Image bytes -> uint8 RGB array (H, W, 3), upright per EXIF; GIFs give their first frame.
+
+    Raises InvalidImageError for anything that is not a whole, supported image, and
+    ImageTooLargeError when the declared size exceeds ``max_pixels`` (checked before decoding).
+    """
+    if not data:
+        raise InvalidImageError("empty body: expected an image (JPEG, PNG, WebP, BMP or GIF)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ALLOWED_FORMATS:
+                raise InvalidImageError(f"unsupported image format {image.format}; send JPEG, PNG, WebP, BMP or GIF")
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageTooLargeError(f"image is {width}x{height} = {width * height} pixels; the limit is "
+                                         f"{max_pixels}")
+            if width == 0 or height == 0:
+                raise InvalidImageError(f"image has no pixels ({width}x{height})")
+            image.seek(0)
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            return np.asarray(image.convert("RGB"))
+    except UnidentifiedImageError as exc:
+        raise InvalidImageError(f"could not decode an image from {_describe(data)}: not a JPEG, PNG, WebP, BMP "
+                                "or GIF file") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as exc:
+        raise InvalidImageError(f"could not decode an image from {_describe(data)}: {exc}") from exc

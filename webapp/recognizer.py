@@ -1,0 +1,149 @@
+"""The one recognizer behind REST, Socket.IO, the CLI and the benchmarks.
+
+bytes -> decode (EXIF upright) -> find every number -> normalise each crop exactly as training
+does -> one batch through the model -> per-digit boxes and confidences -> JSON in reading order.
+The model itself sits behind a backend with ``predict(model_name, batch) -> (logits, info)``:
+the inference process in the app, or an in-process model for the CLI and benchmarks.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from training import decode, preprocess
+from webapp import detect
+from webapp.imaging import decode_image
+
+CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (training pads 5-40%)
+
+
+class Backend(Protocol):
+    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
+        """float32 (n, 32, 256, 1) -> logits (n, steps, 11) and {"name", "version", "decoder"}."""
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A number's crop: its origin in the image and where its ink landed in the model input."""
+
+    x: int
+    y: int
+    placement: preprocess.Placement
+    region: detect.Region
+
+
+def cut(gray: np.ndarray, region: detect.Region) -> tuple[np.ndarray, Crop]:
+    """Crop one number with a margin of paper; return the model input and its geometry."""
+    x, y, w, h = region.box
+    pad = int(round(CROP_PAD * h))
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(gray.shape[1], x + w + pad), min(gray.shape[0], y + h + pad)
+    line, placement = preprocess.normalize_line(gray[y0:y1, x0:x1])
+    return line, Crop(x0, y0, placement, region)
+
+
+def _step_centres(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[float]:
+    """Image x of each digit's centre: from the CTC steps, or evenly spread for positional models."""
+    if decoder != "ctc":
+        x, _, w, _ = crop.region.box
+        return [x + (i + 0.5) * w / len(digits) for i in range(len(digits))]
+    stride = preprocess.INPUT_WIDTH / steps  # input pixels per model step
+    p = crop.placement
+    return [crop.x + p.x0 + (stride * (d.start + d.end) / 2 - preprocess.MARGIN) / p.scale for d in digits]
+
+
+def digit_boxes(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[list[int]]:
+    """A box per digit: x between midpoints of neighbouring centres, y from the ink in that span."""
+    x, y, w, h = crop.region.box
+    centres = _step_centres(digits, decoder, crop, steps)
+    edges = [x] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [x + w]
+    boxes = []
+    for left, right in zip(edges, edges[1:]):
+        parts = [p for p in crop.region.parts if left <= p[0] + p[2] / 2 < right]
+        top = min((p[1] for p in parts), default=y)
+        bottom = max((p[1] + p[3] for p in parts), default=y + h)
+        boxes.append([int(round(left)), int(top), max(1, int(round(right - left))), int(bottom - top)])
+    return boxes
+
+
+def number_json(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> dict:
+    boxes = digit_boxes(digits, decoder, crop, steps)
+    return {
+        "text": "".join(d.digit for d in digits),
+        "confidence": round(float(np.prod([d.confidence for d in digits])), 4),
+        "box": list(crop.region.box),
+        "digits": [{"digit": d.digit, "confidence": round(d.confidence, 4), "box": box} for d, box in zip(digits, boxes)],
+    }
+
+
+@dataclass
+class Prepared:
+    """An image decoded, its numbers found and normalised: everything before the model."""
+
+    width: int
+    height: int
+    batch: np.ndarray  # float32 (n, 32, 256, 1)
+    crops: list[Crop]
+    timing: dict
+
+
+def _run_inline(function, *args):
+    return function(*args)
+
+
+class Recognizer:
+    """Reads every number in an image through a model backend.
+
+    ``offload(function, *args)`` runs the CPU-heavy part (decode, detect, normalise); the app
+    passes ``eventlet.tpool.execute`` so the event loop keeps serving meanwhile.
+    """
+
+    def __init__(self, backend: Backend, max_pixels: int = 40_000_000, min_confidence: float = 0.3,
+                 offload=_run_inline):
+        self.backend = backend
+        self.max_pixels = max_pixels
+        self.min_confidence = min_confidence
+        self.offload = offload
+
+    def recognize(self, data: bytes, model: str | None = None) -> dict:
+        """Image bytes -> {"numbers", "image", "model", "timing_ms"} (see the README)."""
+        start = time.perf_counter()
+        prepared = self.offload(self.prepare, data)
+        mark = time.perf_counter()
+        logits, info = self.backend.predict(model, prepared.batch)
+        prepared.timing["inference"] = time.perf_counter() - mark
+        numbers = self.read(prepared, logits, info)
+        prepared.timing["total"] = time.perf_counter() - start
+        return {"numbers": numbers, "image": {"width": prepared.width, "height": prepared.height},
+                "model": {"name": info.get("name"), "version": info.get("version")},
+                "timing_ms": {k: round(v * 1000, 2) for k, v in prepared.timing.items()}}
+
+    def prepare(self, data: bytes) -> Prepared:
+        """Decode, find the numbers and normalise each: the model's batch and its geometry."""
+        start = time.perf_counter()
+        gray = cv2.cvtColor(decode_image(data, self.max_pixels), cv2.COLOR_RGB2GRAY)
+        timing = {"decode": time.perf_counter() - start}
+        batch, crops = self.prepare_gray(gray)
+        timing["detect"] = time.perf_counter() - start - timing["decode"]
+        return Prepared(gray.shape[1], gray.shape[0], batch, crops, timing)
+
+    @staticmethod
+    def prepare_gray(gray: np.ndarray) -> tuple[np.ndarray, list[Crop]]:
+        """Grayscale image -> model inputs (n, 32, 256, 1) for each number found, and their crops."""
+        cuts = [cut(gray, region) for region in detect.find_numbers(gray)]
+        if not cuts:
+            return np.zeros((0,) + preprocess.INPUT_SHAPE, np.float32), []
+        return np.stack([line for line, _ in cuts]), [crop for _, crop in cuts]
+
+    def read(self, prepared: Prepared, logits: np.ndarray, info: dict) -> list[dict]:
+        """Decode each number's logits; keep those read with at least ``min_confidence``."""
+        numbers = []
+        for crop, row in zip(prepared.crops, logits):
+            digits = decode.DECODERS[info["decoder"]](row)
+            if digits and np.prod([d.confidence for d in digits]) >= self.min_confidence:
+                numbers.append(number_json(digits, info["decoder"], crop, row.shape[0]))
+        return numbers

@@ -1,0 +1,97 @@
+"""Pages and the REST API. Thin handlers: read the request, call the service, return JSON."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from training import store
+from webapp.errors import BadRequestError, DigitReaderError, ImageTooLargeError
+
+bp = Blueprint("main", __name__)
+
+
+def service():
+    return current_app.extensions["digit_reader"]
+
+
+def store_dir():
+    return current_app.config["MODEL_STORE"] or store.STORE_DIR
+
+
+@bp.get("/")
+def index():
+    """The page: draw, webcam and upload."""
+    return render_template("index.html")
+
+
+@bp.get("/models")
+def models_page():
+    """Each model's card and training curves; the user picks the model the page uses."""
+    return render_template("models.html")
+
+
+@bp.get("/models/<name>/curves.png")
+def model_curves(name: str):
+    """The training curves PNG of a model in the store."""
+    names = {m.name for m in store.list_models(store_dir())}
+    if name not in names:
+        abort(404)
+    return send_from_directory(store_dir() / name, "curves.png")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and model state, for load balancers and people."""
+    status = service().status()
+    return jsonify({"status": "ok", "inference": status["state"], "model": status["model"]})
+
+
+@bp.get("/api/v1/models")
+def list_models():
+    """Every model in the store with its card; which is the default and which the server runs."""
+    stored = store.list_models(store_dir())
+    return jsonify({
+        "default": store.default_name(store_dir()) if (store_dir() / store.DEFAULT_FILE).exists() else None,
+        "active": service().status()["model"]["name"],
+        "models": [{"name": m.name, "card": m.card, "curves_url": f"/models/{m.name}/curves.png"} for m in stored],
+    })
+
+
+@bp.post("/api/v1/recognize")
+def recognize():
+    """An image (multipart field ``image``, or the raw body) -> the numbers read, in reading order."""
+    upload = request.files.get("image")
+    if upload is not None:
+        data = upload.read()  # the upload's file name is never used
+    elif request.files:
+        raise BadRequestError(f"multipart upload needs a field named 'image'; got {sorted(request.files)}")
+    else:
+        data = request.get_data(cache=False)
+    model = request.form.get("model") or request.args.get("model") or None
+    return jsonify(service().recognizer.recognize(data, model))
+
+
+@bp.app_errorhandler(DigitReaderError)
+def domain_error(exc: DigitReaderError):
+    """Every domain error becomes its status and ``{"error": {"code", "message"}}``."""
+    response = jsonify(exc.to_payload())
+    response.status_code = exc.status
+    if exc.retry_after:
+        response.headers["Retry-After"] = str(int(exc.retry_after + 0.999))
+    return response
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def body_too_large(exc):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return domain_error(ImageTooLargeError(f"request body is over the limit of {limit} bytes"))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    """Other HTTP errors as JSON under /api, as Flask's page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return exc
+    response = jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}})
+    response.status_code = exc.code
+    return response

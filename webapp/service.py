@@ -1,0 +1,108 @@
+"""What the routes and socket events share: the model backend, the recognizer, one frame slot per client."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from webapp.errors import DigitReaderError
+from webapp.inference import LocalBackend, ProcessBackend
+from webapp.recognizer import Recognizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Frame:
+    """One frame from a client: its sequence number, image bytes and the model asked for."""
+
+    seq: int
+    image: bytes
+    model: str | None = None
+
+
+@dataclass
+class Slot:
+    """A client's frame slot: the frame being read, and at most one newer frame waiting."""
+
+    busy: bool = False
+    waiting: Frame | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ReaderService:
+    """Owns the backend and recognizer; reads frames so that a slow server drops stale frames."""
+
+    def __init__(self, backend, recognizer: Recognizer, socketio):
+        self.backend, self.recognizer, self.socketio = backend, recognizer, socketio
+        self.slots: dict[str, Slot] = {}
+        self.frames_dropped = 0
+
+    @classmethod
+    def from_config(cls, config: dict, socketio) -> "ReaderService":
+        """Start the backend the config asks for (a spawned process by default)."""
+        if config["INFERENCE"] == "local":
+            backend = LocalBackend(config["MODEL"], config["MODEL_STORE"])
+        else:
+            backend = ProcessBackend(config["MODEL"], config["MODEL_STORE"], timeout_s=config["INFERENCE_TIMEOUT_S"],
+                                     batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
+                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"],
+                                     on_status=lambda state, info: socketio.emit("status", status_payload(state, info)))
+            backend.start()
+        offload = _offload_for(socketio.async_mode)
+        recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
+        return cls(backend, recognizer, socketio)
+
+    def status(self) -> dict:
+        """{"state": loading|ready|restarting|error, "model": {...}} for a newly connected client."""
+        if isinstance(self.backend, LocalBackend):
+            return status_payload("ready", self.backend.info())
+        return status_payload(self.backend.state, self.backend.info)
+
+    def submit(self, sid: str, frame: Frame) -> None:
+        """Read ``frame`` for client ``sid`` now, or keep it as the one waiting frame (dropping an older one)."""
+        slot = self.slots.setdefault(sid, Slot())
+        with slot.lock:
+            if slot.busy:
+                if slot.waiting is not None:
+                    self.frames_dropped += 1
+                    self._emit_error(sid, slot.waiting.seq, "frame_dropped",
+                                     "a newer frame arrived before this one was read")
+                slot.waiting = frame
+                return
+            slot.busy = True
+        self.socketio.start_background_task(self._drain, sid, slot, frame)
+
+    def forget(self, sid: str) -> None:
+        self.slots.pop(sid, None)
+
+    def _drain(self, sid: str, slot: Slot, frame: Frame) -> None:
+        while frame is not None:
+            try:
+                result = self.recognizer.recognize(frame.image, frame.model)
+                self.socketio.emit("result", {"seq": frame.seq, **result}, to=sid)
+            except DigitReaderError as exc:
+                self.socketio.emit("error", {"seq": frame.seq, **exc.to_payload()}, to=sid)
+            except Exception:  # a bug must cost one frame, not the client's slot
+                log.exception("reading a frame failed")
+                self._emit_error(sid, frame.seq, "internal_error", "the server failed to read this frame")
+            with slot.lock:
+                frame, slot.waiting = slot.waiting, None
+                slot.busy = frame is not None
+
+    def _emit_error(self, sid: str, seq, code: str, message: str) -> None:
+        self.socketio.emit("error", {"seq": seq, "error": {"code": code, "message": message}}, to=sid)
+
+
+def status_payload(state: str, info: dict) -> dict:
+    return {"state": state, "model": {"name": info.get("name"), "version": info.get("version"),
+                                      "device": info.get("device")}}
+
+
+def _offload_for(async_mode: str):
+    """Run CPU-heavy image work in a real thread under eventlet, so the event loop stays free."""
+    if async_mode == "eventlet":
+        from eventlet import tpool
+
+        return tpool.execute
+    return lambda function, *args: function(*args)
