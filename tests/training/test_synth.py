@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from training import preprocess
+from training.synth import SequenceGenerator, SynthConfig, encode_labels
+
+
+def test_labels_match_the_digits_drawn(train_digits):
+    generator = SequenceGenerator(train_digits, SynthConfig(realistic=False), seed=11)
+    rng = generator.rng(0)
+    for _ in range(30):
+        sample = generator.sample(rng)
+        assert len(sample.boxes) == len(sample.text) and sample.text.isdigit()
+        ink = 255 - sample.image.astype(int)  # clean renders: black ink on white
+        for x, y, w, h in sample.boxes:
+            assert ink[y : y + h, x : x + w].max() > 128  # every box holds ink
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_neighbouring_digits_never_touch(train_digits, vertical):
+    generator = SequenceGenerator(train_digits, SynthConfig(vertical=vertical, max_angle=45), seed=5)
+    rng = generator.rng(1)
+    for _ in range(40):
+        boxes = generator.sample(rng).boxes
+        axis = 1 if vertical else 0
+        for left, right in zip(boxes, boxes[1:]):
+            assert left[axis] + left[axis + 2] < right[axis]  # at least one free pixel between boxes
+
+
+def test_same_seed_same_strings_other_seed_other_strings(train_digits):
+    a = SequenceGenerator(train_digits, SynthConfig(), seed=1).batch(6, 2, 3)
+    b = SequenceGenerator(train_digits, SynthConfig(), seed=1).batch(6, 2, 3)
+    c = SequenceGenerator(train_digits, SynthConfig(), seed=2).batch(6, 2, 3)
+    assert a[1] == b[1] and np.array_equal(a[0], b[0])
+    assert a[1] != c[1]
+
+
+def test_every_length_appears(train_digits):
+    generator = SequenceGenerator(train_digits, SynthConfig(min_length=1, max_length=8), seed=9)
+    rng = generator.rng(0)
+    lengths = {len(generator.sample(rng).text) for _ in range(300)}
+    assert lengths == set(range(1, 9))
+
+
+def test_batches_are_normalised_model_inputs(train_digits):
+    inputs, texts = SequenceGenerator(train_digits, SynthConfig(), seed=4).batch(16, 0)
+    assert inputs.shape == (16,) + preprocess.INPUT_SHAPE and inputs.dtype == np.float32
+    assert 0.0 <= inputs.min() and inputs.max() <= 1.0
+    assert (inputs[:, :, : preprocess.MARGIN].max() == 0)  # left-aligned after a fixed margin
+    labels = encode_labels(texts, 8)
+    assert [sum(row > 0) for row in labels] == [len(t) for t in texts]
+
+
+def test_rotation_limit_keeps_6_and_9_apart():
+    with pytest.raises(ValueError, match="45"):
+        SynthConfig(max_angle=60)
