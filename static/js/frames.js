@@ -1,0 +1,178 @@
+// Sends frames over Socket.IO with at most one frame in flight per mode, and routes answers back by seq.
+'use strict';
+
+(() => {
+  const DR = window.DigitReader;
+
+  const TIMEOUT_MS = 5000;
+  // After an error, wait this long before the next frame so a failing server is not flooded.
+  const ERROR_PAUSE_MS = 1000;
+
+  // One sender per mode ("draw", "webcam"). request() asks for a frame; if one is already in
+  // flight the request is remembered (never queued twice) and the newest picture is captured
+  // when the answer arrives.
+  class FrameChannel {
+    constructor(router, source, { capture, onResult, onError, onIdle }) {
+      this.router = router;
+      this.source = source;
+      this.capture = capture;
+      this.onResult = onResult;
+      this.onError = onError;
+      this.onIdle = onIdle || (() => {});
+      this.flight = null;
+      this.wanted = false;
+      this.pauseUntil = 0;
+      this.pauseTimer = null;
+    }
+
+    request() {
+      this.wanted = true;
+      this.pump();
+    }
+
+    // Forget pending requests and ignore the answer to the frame in flight (e.g. after Clear or Stop).
+    // The frame still counts as in flight until answered, so the one-frame rule holds.
+    discard() {
+      this.wanted = false;
+      if (this.flight) this.flight.stale = true;
+    }
+
+    pump() {
+      if (this.flight || !this.wanted || !this.router.canSend()) return;
+      const wait = this.pauseUntil - performance.now();
+      if (wait > 0) {
+        if (!this.pauseTimer) {
+          this.pauseTimer = setTimeout(() => {
+            this.pauseTimer = null;
+            this.pump();
+          }, wait);
+        }
+        return;
+      }
+      this.wanted = false;
+      this.send();
+    }
+
+    async send() {
+      const flight = { seq: null, stale: false, sentAt: 0, timer: null };
+      this.flight = flight;
+      let image = null;
+      try {
+        const blob = await this.capture();
+        image = blob ? await blob.arrayBuffer() : null;
+      } catch {
+        image = null;
+      }
+      if (this.flight !== flight) return; // abandoned while capturing (connection lost)
+      if (!image || flight.stale || !this.router.canSend()) {
+        this.flight = null;
+        if (image && !flight.stale) this.wanted = true; // send it once the server can take it
+        this.afterFlight();
+        return;
+      }
+      flight.seq = this.router.register(this);
+      flight.sentAt = performance.now();
+      flight.timer = setTimeout(() => {
+        this.settle(flight.seq, null, { code: 'timeout', message: 'The server did not answer in time.' });
+      }, TIMEOUT_MS);
+      this.router.emitFrame({ seq: flight.seq, image, source: this.source });
+    }
+
+    // Called with the answer for seq: a result, or an error ({code, message}).
+    settle(seq, result, error) {
+      const flight = this.flight;
+      if (!flight || flight.seq !== seq) return;
+      clearTimeout(flight.timer);
+      this.router.forget(seq);
+      this.flight = null;
+      const latencyMs = performance.now() - flight.sentAt;
+      if (error) this.pauseUntil = performance.now() + ERROR_PAUSE_MS;
+      if (!flight.stale) {
+        if (result) this.onResult(result, { latencyMs });
+        else this.onError(error, { latencyMs });
+      }
+      this.afterFlight();
+    }
+
+    // The connection dropped: no answer will come for the frame in flight, so resend when back.
+    abandon() {
+      const flight = this.flight;
+      if (!flight) return;
+      clearTimeout(flight.timer);
+      if (flight.seq !== null) this.router.forget(flight.seq);
+      this.flight = null;
+      if (!flight.stale) this.wanted = true;
+    }
+
+    afterFlight() {
+      this.pump();
+      if (!this.flight && !this.wanted) this.onIdle();
+    }
+  }
+
+  class FrameRouter {
+    constructor(socket, getModel) {
+      this.socket = socket;
+      this.getModel = getModel;
+      this.nextSeq = 1;
+      this.owners = new Map(); // seq -> FrameChannel, so a draw answer never reaches the webcam
+      this.channels = [];
+      this.serverBusy = false;
+      this.onStrayError = () => {};
+
+      socket.on('result', (message) => this.route(message, message, null));
+      socket.on('error', (message) => {
+        const error = (message && message.error) || { code: 'error', message: 'The server reported an error.' };
+        const seq = message ? message.seq : null;
+        if (seq === null || seq === undefined) this.onStrayError(error);
+        else this.route(message, null, error);
+      });
+      socket.on('connect', () => this.pumpAll());
+      socket.on('disconnect', () => this.channels.forEach((channel) => channel.abandon()));
+    }
+
+    channel(source, handlers) {
+      const channel = new FrameChannel(this, source, handlers);
+      this.channels.push(channel);
+      return channel;
+    }
+
+    // While the model loads or restarts, frames wait instead of collecting errors.
+    setServerBusy(busy) {
+      this.serverBusy = busy;
+      this.pumpAll();
+    }
+
+    canSend() {
+      return this.socket.connected && !this.serverBusy;
+    }
+
+    pumpAll() {
+      this.channels.forEach((channel) => channel.pump());
+    }
+
+    register(channel) {
+      const seq = this.nextSeq;
+      this.nextSeq += 1;
+      this.owners.set(seq, channel);
+      return seq;
+    }
+
+    forget(seq) {
+      this.owners.delete(seq);
+    }
+
+    emitFrame(frame) {
+      const model = this.getModel();
+      this.socket.emit('frame', model ? { ...frame, model } : frame);
+    }
+
+    // Answers for unknown seqs (timed out, or from before a reconnect) are dropped.
+    route(message, result, error) {
+      const owner = message && this.owners.get(message.seq);
+      if (owner) owner.settle(message.seq, result, error);
+    }
+  }
+
+  DR.FrameRouter = FrameRouter;
+})();
