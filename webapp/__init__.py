@@ -28,13 +28,36 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(16)
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     from webapp import events, routes
     from webapp.service import ReaderService
 
     app.register_blueprint(routes.bp)
     origins = app.config["CORS_ALLOWED_ORIGINS"]
-    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
-                      max_http_buffer_size=app.config["MAX_SOCKET_MESSAGE_BYTES"])
+    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"],
+                      cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
+                      max_http_buffer_size=app.config["MAX_SOCKET_MESSAGE_BYTES"],
+                      client_manager=_client_manager(app.config["REDIS_URL"]))
     app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
     events.register(socketio)
     return app
+
+
+def _client_manager(redis_url: str | None):
+    """With REDIS_URL, Socket.IO's message queue: web processes behind a sticky load balancer share it.
+
+    None (one process) is passed explicitly too: the SocketIO object is shared, and a manager left
+    from an earlier create_app in the same process must not carry over.
+    """
+    if not redis_url:
+        return None
+    import socketio as python_socketio
+
+    # a Redis host that does not answer must cost an emit 2 s, not the system's TCP connect timeout
+    return python_socketio.RedisManager(redis_url, channel="flask-socketio",
+                                        redis_options={"socket_connect_timeout": 2})

@@ -7,7 +7,9 @@ import os
 DEFAULTS = {
     "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
     "MODEL_STORE": None,  # None: the repository's model_store/
-    "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools, tests)
+    "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools, tests);
+    # "redis": python -m webapp.redis_worker processes on any machine, through REDIS_URL (webapp.redis_backend)
+    "REDIS_URL": None,  # redis://[:password@]host:6379/0: set, several web processes share Socket.IO through it
     "INFERENCE_TIMEOUT_S": 10.0,  # a batch not answered within this is a hung worker: it is replaced
     "INFERENCE_START_TIMEOUT_S": 180.0,
     "BATCH_WINDOW_MS": 3.0,  # how long the dispatcher waits for more work to fill a batch
@@ -23,6 +25,7 @@ DEFAULTS = {
     "CONCURRENT_UPLOADS": 4,  # per remote address at once (429 past it)
     "MAX_CONCURRENT_UPLOADS": 32,  # all clients together (503 past it)  # numbers read with less (product of digit confidences) are not reported
     "CORS_ALLOWED_ORIGINS": None,  # Socket.IO origins: None means same-origin only; a comma list allows those
+    "TRUSTED_PROXIES": 0,  # behind nginx: 1, so limits apply to X-Forwarded-For's client, not the proxy
     "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"
     "SECRET_KEY": None,  # from the environment in production; a random one per start otherwise
 }

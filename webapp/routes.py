@@ -63,7 +63,11 @@ def model_curves(name: str):
 def healthz():
     """Liveness and model state, for load balancers and people."""
     status = service().status()
-    return jsonify({"status": "ok", "inference": status["state"], "model": status["model"]})
+    body = {"status": "ok", "inference": status["state"], "model": status["model"]}
+    workers = getattr(service().backend, "workers", None)
+    if workers is not None:  # INFERENCE "redis": the workers alive, from their heartbeats in Redis
+        body["workers"] = len(workers)
+    return jsonify(body)
 
 
 @bp.get("/api/v1/models")

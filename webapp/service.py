@@ -45,13 +45,25 @@ class ReaderService:
     @classmethod
     def from_config(cls, config: dict, socketio) -> "ReaderService":
         """Start the backend the config asks for (a spawned process by default)."""
+        # each web process tells its own clients (ignore_queue): with REDIS_URL every process would
+        # otherwise send the same status to every client once per process
+        def on_status(state, info):
+            socketio.emit("status", status_payload(state, info), ignore_queue=True)
+
         if config["INFERENCE"] == "local":
             backend = LocalBackend(config["MODEL"], config["MODEL_STORE"])
+        elif config["INFERENCE"] == "redis":
+            from webapp.redis_backend import RedisBackend
+
+            if not config["REDIS_URL"]:
+                raise ValueError("INFERENCE 'redis' needs REDIS_URL (DIGIT_READER_REDIS_URL)")
+            # twice the timeout, as ProcessBackend waits: a dead worker's requests are claimed after 5 s
+            backend = RedisBackend(config["REDIS_URL"], config["MODEL"], timeout_s=2 * config["INFERENCE_TIMEOUT_S"],
+                                   on_status=on_status).start()
         else:
             backend = ProcessBackend(config["MODEL"], config["MODEL_STORE"], timeout_s=config["INFERENCE_TIMEOUT_S"],
                                      batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
-                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"],
-                                     on_status=lambda state, info: socketio.emit("status", status_payload(state, info)))
+                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status)
             backend.start()
         offload = _offload_for(socketio.async_mode)
         recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
@@ -91,9 +103,9 @@ class ReaderService:
         while frame is not None:
             try:
                 result = self.recognizer.recognize(frame.image, frame.model)
-                self.socketio.emit("result", {"seq": frame.seq, **result}, to=sid)
+                self.socketio.emit("result", {"seq": frame.seq, **result}, to=sid, ignore_queue=True)
             except DigitReaderError as exc:
-                self.socketio.emit("error", {"seq": frame.seq, **exc.to_payload()}, to=sid)
+                self.socketio.emit("error", {"seq": frame.seq, **exc.to_payload()}, to=sid, ignore_queue=True)
             except Exception:  # a bug must cost one frame, not the client's slot
                 log.exception("reading a frame failed")
                 self._emit_error(sid, frame.seq, "internal_error", "the server failed to read this frame")
@@ -102,7 +114,10 @@ class ReaderService:
                 slot.busy = frame is not None
 
     def _emit_error(self, sid: str, seq, code: str, message: str) -> None:
-        self.socketio.emit("error", {"seq": seq, "error": {"code": code, "message": message}}, to=sid)
+        # sid is a client of this process (its frame came in here): no need for the message queue, and
+        # results and errors keep flowing while Redis is down
+        self.socketio.emit("error", {"seq": seq, "error": {"code": code, "message": message}}, to=sid,
+                           ignore_queue=True)
 
 
 def status_payload(state: str, info: dict) -> dict:
