@@ -33,6 +33,9 @@ def _evaluate(args) -> int:
                                       realistic=args.realistic)
     figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
                                                                     stored.decoder))
+    if args.update_card:
+        store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), f"test_{args.lengths}": {
+            k: v for k, v in figures.items() if k != "confusion"}}})
     if args.confusion:
         evaluate.save_confusion_png(figures["confusion"], args.confusion, f"{stored.name}, lengths {args.lengths}")
     if args.json:
@@ -112,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
     e.add_argument("--confusion", metavar="PNG", help="write the confusion matrix image here")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--update-card", action="store_true", help="record these figures in the model's card")
     e.set_defaults(func=_evaluate)
 
     g = sub.add_parser("generate", help="write a set of generated strings to disk")

@@ -45,11 +45,19 @@ class EvalSet:
     texts: list[str]
 
 
+def eval_config(lengths: tuple[int, int], realistic: bool = False) -> SynthConfig:
+    """The write-up's test strings: MNIST digits at their own 28-pixel size, each rotated within 15
+    degrees and shifted at random without touching; ``realistic`` adds training's pens and rendering."""
+    low, high = lengths
+    if realistic:
+        return SynthConfig(min_length=low, max_length=high)
+    return SynthConfig(min_length=low, max_length=high, realistic=False, heights=(28, 28), restroke=False)
+
+
 def make_eval_set(digits: Digits, lengths: tuple[int, int], count: int, seed: int = EVAL_SEED,
                   realistic: bool = False) -> EvalSet:
-    """``count`` strings with lengths spread evenly over ``lengths`` (deterministic)."""
-    low, high = lengths
-    generator = SequenceGenerator(digits, SynthConfig(min_length=low, max_length=high, realistic=realistic), seed)
+    """``count`` strings, each of a length drawn uniformly from ``lengths`` (deterministic)."""
+    generator = SequenceGenerator(digits, eval_config(lengths, realistic), seed)
     inputs, texts = [], []
     for start in range(0, count, EVAL_BATCH):
         size = min(EVAL_BATCH, count - start)

@@ -87,6 +87,13 @@ def load_model(stored: StoredModel):
                                  f"({type(exc).__name__}: {exc}); models: {_names(stored.path.parent)}") from exc
 
 
+def update_card(stored: StoredModel, changes: dict) -> None:
+    """Merge ``changes`` into a model's card, written to a temporary file and renamed into place."""
+    temporary = stored.path / (CARD_FILE + ".tmp")
+    temporary.write_text(json.dumps({**stored.card, **changes}, indent=2))
+    os.replace(temporary, stored.path / CARD_FILE)
+
+
 def publish(staging: Path, destination: Path) -> None:
     """Move a fully written model folder into place; a crash never leaves a half model."""
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,8 @@ class SynthConfig:
     vertical: bool = False
     realistic: bool = True  # paper, light, blur, noise, perspective, JPEG
     clean_fraction: float = 0.25  # share of plain canvas-like drawings when realistic
+    heights: tuple[int, int] = (20, 64)  # digit height in pixels before normalisation (resolution)
+    restroke: bool = True  # vary pen thickness and digit width (writers and pens differ)
 
     def __post_init__(self):
         if not 0 <= self.max_angle <= 45:
@@ -63,16 +65,17 @@ def _tight(mask: np.ndarray) -> np.ndarray:
     return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else mask
 
 
-def transform_digit(digit: np.ndarray, rng: np.random.Generator, height: int, max_angle: float) -> np.ndarray:
+def transform_digit(digit: np.ndarray, rng: np.random.Generator, height: int, max_angle: float,
+                    restroke: bool = True) -> np.ndarray:
     """An MNIST digit (28x28 uint8) -> float mask in [0, 1], rotated, scaled to ``height``, restroked."""
     mask = np.pad(digit.astype(np.float32) / 255.0, 8)
     angle = rng.uniform(-max_angle, max_angle)
     rotation = cv2.getRotationMatrix2D((mask.shape[1] / 2, mask.shape[0] / 2), angle, 1.0)
     mask = _tight(cv2.warpAffine(mask, rotation, mask.shape[::-1], flags=cv2.INTER_LINEAR))
-    aspect = rng.uniform(0.8, 1.2)  # writers differ in how wide they write
+    aspect = rng.uniform(0.8, 1.2) if restroke else 1.0  # writers differ in how wide they write
     width = max(2, round(mask.shape[1] * height / mask.shape[0] * aspect))
     mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
-    stroke = rng.integers(-1, 3) * max(1, height // 28)  # thinner or thicker pen
+    stroke = rng.integers(-1, 3) * max(1, height // 28) if restroke else 0  # thinner or thicker pen
     if stroke:
         kernel = np.ones((abs(stroke) + 1,) * 2, np.uint8)
         mask = (cv2.dilate if stroke > 0 else cv2.erode)(mask, kernel)
@@ -162,8 +165,8 @@ class SequenceGenerator:
         cfg = self.config
         length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
         picks = rng.integers(0, len(self.digits), length)
-        height = int(rng.uniform(20, 64))
-        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle) for i in picks]
+        height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
+        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle, cfg.restroke) for i in picks]
         mask, boxes = _pad(*compose(masks, rng, cfg.vertical), rng)
         clean = not cfg.realistic or rng.random() < cfg.clean_fraction
         image = render_clean(mask) if clean else render(mask, rng)

@@ -99,6 +99,18 @@ class ValidationAccuracy(keras.callbacks.Callback):
         print(f"  validation: sequence {figures['sequence_accuracy']:.4f}  digit {figures['digit_accuracy']:.4f}")
 
 
+class CosineSchedule(keras.callbacks.Callback):
+    """Learning rate from ``base`` down to 5% of it over ``epochs``, by epoch (resumes where it was)."""
+
+    def __init__(self, base: float, epochs: int):
+        super().__init__()
+        self.base, self.epochs = base, epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        progress = min(1.0, epoch / max(1, self.epochs - 1))
+        self.model.optimizer.learning_rate.assign(self.base * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * progress))))
+
+
 class TimeBudget(keras.callbacks.Callback):
     """Stops training at the end of the first epoch past the budget."""
 
@@ -115,15 +127,17 @@ class TimeBudget(keras.callbacks.Callback):
 class ResumeState(keras.callbacks.Callback):
     """Saves the last model and the run's progress after every epoch, for --resume."""
 
-    def __init__(self, folder: Path, history: list[dict], spent_s: float):
+    def __init__(self, folder: Path, history: list[dict], spent_s: float, commands: list[str]):
         super().__init__()
         self.folder, self.history, self.started, self.spent_s = folder, history, time.time(), spent_s
+        self.commands = commands
 
     def on_epoch_end(self, epoch, logs=None):
         self.history.append({k: float(v) for k, v in (logs or {}).items()})
         self.model.save(self.folder / "last.tmp.keras")
         os.replace(self.folder / "last.tmp.keras", self.folder / "last.keras")
-        state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started}
+        state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started,
+                 "commands": self.commands}
         (self.folder / "state.json").write_text(json.dumps(state))
 
 
@@ -169,21 +183,26 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
         ValidationAccuracy(val_set, decoder),
         keras.callbacks.ModelCheckpoint(folder / "best.keras", monitor="val_sequence_accuracy", mode="max",
                                         save_best_only=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_sequence_accuracy", mode="max", factor=0.5, patience=3,
-                                          min_lr=5e-5),
+        CosineSchedule(config.learning_rate, config.epochs),
         keras.callbacks.EarlyStopping(monitor="val_sequence_accuracy", mode="max", patience=config.patience),
-        ResumeState(folder, state["history"], state["spent_s"]),
+        ResumeState(folder, state["history"], state["spent_s"], state.setdefault("commands", []) + [command_line()]),
     ]
     if config.time_budget_min:
         callbacks.append(TimeBudget(config.time_budget_min, state["spent_s"]))
     batches = SyntheticBatches(SequenceGenerator(train_digits, synth, config.seed), config, state["epoch"])
     model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
-    spent_s = json.loads((folder / "state.json").read_text())["spent_s"]
+    final = json.loads((folder / "state.json").read_text())
     best = keras.saving.load_model(folder / "best.keras", compile=False)
-    return write_model(best, config, state["history"], spent_s, train_digits.source)
+    return write_model(best, config, final["history"], final["spent_s"], train_digits.source, final["commands"])
 
 
-def write_model(model: keras.Model, config: TrainConfig, history: list[dict], spent_s: float, data: str) -> Path:
+def command_line() -> str:
+    """This process's command, as typed: ``python -m training train ...``."""
+    return " ".join(shlex.quote(a) for a in ["python", "-m", "training", *sys.argv[1:]])
+
+
+def write_model(model: keras.Model, config: TrainConfig, history: list[dict], spent_s: float, data: str,
+                commands: list[str]) -> Path:
     """Evaluate on MNIST test strings and write the model folder atomically."""
     destination = store.STORE_DIR / config.name
     staging = store.staging_dir(destination)
@@ -196,7 +215,7 @@ def write_model(model: keras.Model, config: TrainConfig, history: list[dict], sp
         figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
                                                                         decoder))
         metrics[f"test_{spec}"] = {k: v for k, v in figures.items() if k != "confusion"}
-    card = make_card(model, config, metrics, history, spent_s, data)
+    card = make_card(model, config, metrics, history, spent_s, data, commands)
     (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
     (staging / "history.json").write_text(json.dumps(history, indent=1))
     plot_curves(history, staging / "curves.png", config.name)
@@ -206,7 +225,7 @@ def write_model(model: keras.Model, config: TrainConfig, history: list[dict], sp
 
 
 def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: list[dict], spent_s: float,
-              data: str) -> dict:
+              data: str, commands: list[str]) -> dict:
     """The model's card: what it is, what it was trained on and how, and how well it reads."""
     return {
         "name": config.name,
@@ -220,8 +239,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
                  "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}"}},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
-                     "command": " ".join(shlex.quote(a) for a in [Path(sys.executable).name, "-m", "training",
-                                                                   *sys.argv[1:]])},
+                     "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,
         "validation": {k: history[-1][k] for k in ("val_sequence_accuracy", "val_digit_accuracy")
                        if history and k in history[-1]},

@@ -57,7 +57,10 @@ def _step_centres(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, s
 
 
 def digit_boxes(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[list[int]]:
-    """A box per digit: x between midpoints of neighbouring centres, y from the ink in that span."""
+    """A box per digit: its ink component when each digit is one; else split at midpoints between centres."""
+    parts = sorted(crop.region.parts)
+    if len(parts) == len(digits):  # separate digits, each one stroke group: the components are the digits
+        return [list(p) for p in parts]
     x, y, w, h = crop.region.box
     centres = _step_centres(digits, decoder, crop, steps)
     edges = [x] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [x + w]

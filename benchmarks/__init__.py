@@ -1,0 +1,1 @@
+"""Benchmarks of Digit Reader; each module runs as ``python -m benchmarks.<name>`` (e.g. ``benchmarks.reader``)."""
