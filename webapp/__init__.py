@@ -43,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
                       cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
                       max_http_buffer_size=app.config["MAX_SOCKET_MESSAGE_BYTES"],
                       client_manager=_client_manager(app.config["REDIS_URL"]))
+    if socketio.async_mode == "eventlet":
+        from webapp.green import speed_up_eventlet_websockets
+
+        speed_up_eventlet_websockets()
     app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
     events.register(socketio)
     return app

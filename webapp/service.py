@@ -5,6 +5,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from webapp import green
 from webapp.errors import DigitReaderError
 from webapp.inference import LocalBackend, ProcessBackend
 from webapp.limits import ConcurrencyLimiter, RateLimiter
@@ -65,7 +66,7 @@ class ReaderService:
                                      batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
                                      start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status)
             backend.start()
-        offload = _offload_for(socketio.async_mode)
+        offload = green.offload_for(socketio.async_mode)
         recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
         return cls(backend, recognizer, socketio, config)
 
@@ -123,12 +124,3 @@ class ReaderService:
 def status_payload(state: str, info: dict) -> dict:
     return {"state": state, "model": {"name": info.get("name"), "version": info.get("version"),
                                       "device": info.get("device")}}
-
-
-def _offload_for(async_mode: str):
-    """Run CPU-heavy image work in a real thread under eventlet, so the event loop stays free."""
-    if async_mode == "eventlet":
-        from eventlet import tpool
-
-        return tpool.execute
-    return lambda function, *args: function(*args)
