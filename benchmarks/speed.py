@@ -1,0 +1,178 @@
+"""Speed: the model's throughput in-process, and REST latency of the app as served in production.
+
+``python -m benchmarks.speed [--quick]``
+
+(a) ``LocalBackend.predict`` on batches of 1, 8 and 64 normalised lines (the model's inputs, cut
+    from rendered webcam frames), and the in-process ``Recognizer`` on whole images: canvas
+    drawings (800x300 PNG), photos (1280x720 JPEG) and webcam frames (640x480 JPEG). Medians of
+    repeated runs after a warm-up.
+(b) ``POST /api/v1/recognize`` one request after another (one keep-alive connection) against
+    ``gunicorn -k eventlet -w 1``: p50 and p95 for the canvas PNG and the photo JPEG.
+
+Results: ``benchmarks/results/speed.json`` and a Markdown table on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import requests
+
+from benchmarks.common import (MODES, Server, exit_on_sigterm, machine_info, machine_line, markdown_table, resolve,
+                               scene_images, stats, write_results)
+
+FULL = {"repeats": 50, "images": 20, "requests": 200}
+QUICK = {"repeats": 5, "images": 3, "requests": 20}
+BATCHES = (1, 8, 64)
+WARMUP = 3
+IMAGE_SETS = {  # name: (scenes kind, (width, height), content type)
+    "canvas 800x300 PNG": ("canvas", (800, 300), "image/png"),
+    "photo 1280x720 JPEG": ("photo", (1280, 720), "image/jpeg"),
+    "webcam 640x480 JPEG": ("webcam", (640, 480), "image/jpeg"),
+}
+REST_SETS = ("canvas 800x300 PNG", "photo 1280x720 JPEG")
+
+
+def timed(function, *args) -> float:
+    """Seconds one call of ``function(*args)`` takes."""
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def model_lines(recognizer, images: list[bytes], rows: int) -> np.ndarray:
+    """The model inputs of every number found in ``images``, repeated to ``rows`` rows."""
+    lines = np.concatenate([recognizer.prepare(data).batch for data in images])
+    if not len(lines):
+        raise RuntimeError("the detector found no number in the throughput images")
+    return np.resize(lines, (rows,) + lines.shape[1:])
+
+
+def padded_size(rows: int) -> int:
+    """The fixed batch shape LocalBackend runs ``rows`` lines as (it pads up to one of BATCH_SIZES)."""
+    from webapp.inference import BATCH_SIZES as SHAPES
+
+    return next((size for size in SHAPES if size >= rows), SHAPES[-1])
+
+
+def model_throughput(backend, lines: np.ndarray, repeats: int) -> list[dict]:
+    """ms per batch (median of ``repeats`` after a warm-up) and lines per second for each batch size."""
+    rows = []
+    for size in BATCHES:
+        batch = lines[:size]
+        for _ in range(WARMUP):
+            backend.predict(None, batch)
+        seconds = [timed(backend.predict, None, batch) for _ in range(repeats)]
+        median = float(np.median(seconds))
+        rows.append({"batch": size, "run_as": padded_size(size), "ms_per_batch": stats(seconds, 1000, 2),
+                     "lines_per_s": round(size / median, 1)})
+    return rows
+
+
+def recognizer_speed(recognizer, images: list[bytes], repeats: int) -> dict:
+    """Whole images through the in-process recognizer: wall ms per image and its stages' medians."""
+    for data in images[:WARMUP]:
+        recognizer.recognize(data)
+    walls, stages = [], {}
+    for i in range(repeats):
+        start = time.perf_counter()
+        result = recognizer.recognize(images[i % len(images)])
+        walls.append(time.perf_counter() - start)
+        for stage, ms in result["timing_ms"].items():
+            stages.setdefault(stage, []).append(ms)
+    return {"ms_per_image": stats(walls, 1000, 1), "images_per_s": round(1 / float(np.median(walls)), 1),
+            "stage_ms_p50": {stage: round(float(np.median(ms)), 1) for stage, ms in stages.items()}}
+
+
+def in_process(settings: dict, images: dict) -> dict:
+    """Part (a): the model and the recognizer in this process (TensorFlow imported here only)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from webapp.inference import LocalBackend
+    from webapp.recognizer import Recognizer
+
+    backend = LocalBackend()
+    recognizer = Recognizer(backend)
+    lines = model_lines(recognizer, [data for data, _ in images["webcam 640x480 JPEG"]], max(BATCHES))
+    return {
+        "device": backend.device,
+        "model": backend.info(),
+        "model_throughput": model_throughput(backend, lines, settings["repeats"]),
+        "recognizer": {name: recognizer_speed(recognizer, [data for data, _ in pool], settings["repeats"])
+                       for name, pool in images.items()},
+    }
+
+
+def rest_latency(url: str, images: list[bytes], content_type: str, count: int) -> dict:
+    """``count`` sequential POSTs of ``images`` (cycled) after a warm-up: client latency and the server's own total."""
+    latencies, server_ms, errors = [], [], {}
+    with requests.Session() as session:
+        for i in range(-WARMUP, count):
+            data = images[i % len(images)]
+            start = time.perf_counter()
+            response = session.post(url + "/api/v1/recognize", files={"image": ("image", data, content_type)},
+                                    timeout=60)
+            elapsed = time.perf_counter() - start
+            if i < 0:
+                continue
+            if response.ok:
+                latencies.append(elapsed)
+                server_ms.append(response.json()["timing_ms"]["total"])
+            else:
+                errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+    return {"latency_ms": stats(latencies, 1000), "server_total_ms_p50": stats(server_ms)["p50"], "errors": errors}
+
+
+def rest(settings: dict, images: dict) -> dict:
+    """Part (b): REST latency against the production command line."""
+    with Server(MODES["eventlet"], "speed") as server:
+        ready_s = server.wait_ready()
+        sets = {name: rest_latency(server.url, [data for data, _ in images[name]], IMAGE_SETS[name][2],
+                                   settings["requests"]) for name in REST_SETS}
+        return {**server.describe(), "ready_after_s": round(ready_s, 1), "sets": sets,
+                "log_problems": server.problems()}
+
+
+def report(results: dict) -> str:
+    """The Markdown tables of a run."""
+    a, b = results["in_process"], results["rest"]
+    model_rows = [[r["batch"], r["run_as"], r["ms_per_batch"]["p50"], r["lines_per_s"]] for r in a["model_throughput"]]
+    recognizer_rows = [[name, r["ms_per_image"]["p50"], r["ms_per_image"]["p95"], r["images_per_s"],
+                        ", ".join(f"{k} {v}" for k, v in r["stage_ms_p50"].items())]
+                       for name, r in a["recognizer"].items()]
+    rest_rows = [[name, r["latency_ms"]["n"], r["latency_ms"]["p50"], r["latency_ms"]["p95"], r["latency_ms"]["max"],
+                  r["server_total_ms_p50"], r["errors"] or "none"] for name, r in b["sets"].items()]
+    return "\n\n".join([
+        "## Speed", machine_line(results["machine"]),
+        f"### Model throughput (LocalBackend.predict, {a['device']}, model {a['model']['name']})",
+        markdown_table(["batch (lines)", "run as batch of", "ms/batch p50", "lines/s"], model_rows),
+        "### Recognizer in-process (whole images)",
+        markdown_table(["images", "ms/image p50", "p95", "images/s", "stage ms p50"], recognizer_rows),
+        f"### REST latency, sequential (`{b['command']}`, {b['env']})",
+        markdown_table(["image", "requests", "p50 ms", "p95 ms", "max ms", "server total p50 ms", "errors"], rest_rows),
+        f"Server log problems: {b['log_problems']['count']} {b['log_problems']['first'] or ''}",
+    ])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few repeats only, for development")
+    parser.add_argument("--repeats", type=int, help=f"timed runs per measurement (default {FULL['repeats']})")
+    parser.add_argument("--images", type=int, help=f"distinct images per set (default {FULL['images']})")
+    parser.add_argument("--requests", type=int, help=f"REST requests per image set (default {FULL['requests']})")
+    args = parser.parse_args(argv)
+    exit_on_sigterm()
+    settings = resolve(args, FULL, QUICK)
+    results = {"benchmark": "speed", "quick": args.quick, "settings": settings, "machine": machine_info()}
+    images = {name: scene_images(kind, settings["images"], seed=20260101 + i, size=size)
+              for i, (name, (kind, size, _)) in enumerate(IMAGE_SETS.items())}
+    results["in_process"] = in_process(settings, images)
+    results["rest"] = rest(settings, images)
+    path = write_results("speed", args.quick, results)
+    print(report(results))
+    print(f"\nresults: {path}")
+
+
+if __name__ == "__main__":
+    main()
