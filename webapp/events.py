@@ -38,7 +38,7 @@ def on_disconnect(reason=None):
     service().forget(request.sid)
 
 
-def on_frame(payload):
+def on_frame(payload=None, *extra):
     """Sent by the page for each canvas drawing or webcam frame; answers ``result`` (or ``error``) with its seq."""
     service().submit(request.sid, parse_frame(payload))
 

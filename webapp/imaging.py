@@ -9,6 +9,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from webapp.errors import ImageTooLargeError, InvalidImageError
 
+# decode_image enforces its own, configurable limit (MAX_PIXELS) on the declared size before decoding;
+# Pillow's own check would reject big headers in Image.open, before we can answer 413 with the size.
+Image.MAX_IMAGE_PIXELS = None
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF", "MPO"}
 
 

@@ -56,8 +56,8 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
 def recv_message(sock: socket.socket) -> tuple[dict, np.ndarray | None]:
     (size,) = struct.unpack(">I", _recv_exact(sock, 4))
     header = json.loads(_recv_exact(sock, size))
-    if not header["nbytes"]:
-        return header, None
+    if not header["nbytes"]:  # an empty batch (no number found) still has its shape
+        return header, (np.zeros(header["shape"], np.float32) if "shape" in header else None)
     data = np.frombuffer(_recv_exact(sock, header["nbytes"]), np.float32)
     return header, data.reshape(header["shape"])
 
@@ -211,8 +211,8 @@ class ProcessBackend:
             try:
                 self.sock.settimeout(self.timeout_s)
                 self._run(jobs)
-            except (OSError, ConnectionError, ValueError, struct.error) as exc:
-                # died (EOF) or hung (timeout): these callers get an error, the worker is replaced
+            except Exception as exc:
+                # died (EOF), hung (timeout) or answered nonsense: these callers get an error, the worker is replaced
                 log.error("inference process failed (%s); restarting it", exc)
                 self._ready.clear()
                 for job in jobs:

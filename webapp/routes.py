@@ -84,14 +84,15 @@ def list_models():
 @bp.post("/api/v1/recognize")
 def recognize():
     """An image (multipart field ``image``, or the raw body) -> the numbers read, in reading order."""
-    upload = request.files.get("image")
-    if upload is not None:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("image")
+        if upload is None:
+            raise BadRequestError(f"multipart upload needs a field named 'image'; got {sorted(request.files)}")
         data = upload.read()  # the upload's file name is never used
-    elif request.files:
-        raise BadRequestError(f"multipart upload needs a field named 'image'; got {sorted(request.files)}")
-    else:
-        data = request.get_data(cache=False)
-    model = request.form.get("model") or request.args.get("model") or None
+        model = request.form.get("model") or request.args.get("model") or None
+    else:  # the raw body is the image, whatever it is labelled (curl --data-binary says urlencoded)
+        data = request.get_data(cache=False, parse_form_data=False)
+        model = request.args.get("model") or None
     return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
 
 
@@ -108,7 +109,8 @@ def domain_error(exc: DigitReaderError):
 @bp.app_errorhandler(RequestEntityTooLarge)
 def body_too_large(exc):
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    return domain_error(ImageTooLargeError(f"request body is over the limit of {limit} bytes"))
+    size = f"{request.content_length} bytes" if request.content_length is not None else "a body"
+    return domain_error(ImageTooLargeError(f"request body of {size} is over the limit of {limit} bytes"))
 
 
 @bp.app_errorhandler(HTTPException)

@@ -1,0 +1,62 @@
+"""The detector on drawings as the page's pen makes them (no model involved).
+
+The draw tab's pen is black, round-capped, canvas.height / 12 wide, on white (static/js/draw.js).
+Whatever a model reads, the detector must hand it each drawn number as one region around its ink.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes
+from reader_harness import iou
+from webapp import detect
+
+# (width, height) of the draw canvas: the page at 1280 px wide gives 972x388; smaller windows less.
+CANVASES = [(972, 388), (800, 400), (600, 300)]
+
+
+def pen_drawing(text: str, size: tuple[int, int], fraction: float) -> np.ndarray:
+    width, height = size
+    digit_height = fraction * height
+    left = (width - (len(text) - 1) * GLYPH_ADVANCE * digit_height - 0.6 * digit_height) / 2
+    strokes = glyph_strokes(text, left, (height - digit_height) / 2, digit_height)
+    return draw_strokes(size, strokes, height / 12)
+
+
+def ink_box(gray: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(gray < 128)
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def assert_one_region_around_the_ink(gray: np.ndarray) -> None:
+    regions = detect.find_numbers(gray)
+    ink = ink_box(gray if gray.mean() > 127 else 255 - gray)
+    assert len(regions) == 1, f"expected one number around the ink {ink}, found {[r.box for r in regions]}"
+    assert iou(regions[0].box, ink) > 0.8, (regions[0].box, ink)
+
+
+@pytest.mark.parametrize("size", CANVASES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("text", ["0", "1", "40", "170"])
+@pytest.mark.parametrize("fraction", [0.4, 0.6])
+def test_pen_drawing_is_one_region_around_its_ink(text, size, fraction):
+    drawing = pen_drawing(text, size, fraction)
+    assert_one_region_around_the_ink(drawing)
+
+
+@pytest.mark.parametrize("text", ["40", "170"])
+def test_pen_drawing_ink_is_dark(text):
+    assert detect.ink_is_dark(pen_drawing(text, (800, 400), 0.6))
+
+
+@pytest.mark.parametrize("height", [40, 80, 120])
+@pytest.mark.parametrize("text", ["2580", "93"])
+def test_bold_mnist_digits_on_white_are_one_region(text, height):
+    page = centred(text, size=(max(480, int(len(text) * height * 1.4) + 80), height * 2 + 40), height=height)
+    assert_one_region_around_the_ink(page)
+
+
+@pytest.mark.parametrize("text", ["40", "170"])
+def test_light_ink_on_dark_is_found_too(text):
+    chalk = 255 - pen_drawing(text, (800, 400), 0.4)
+    assert_one_region_around_the_ink(chalk)

@@ -1,0 +1,294 @@
+"""End to end: Debian's Chromium, driven by Playwright, against the app served by gunicorn as in production.
+
+The server is started exactly as the README serves it (``gunicorn -k eventlet -w 1 'webapp:create_app()'``,
+the model in a spawned inference process). The webcam is Chromium's fake camera playing a .y4m
+file of a handwritten number on paper, written by the test from MNIST test digits.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo, y4m
+from reader_harness import ROOT
+
+pytestmark = pytest.mark.e2e
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+CHROMIUM = "/usr/bin/chromium"
+READY_TIMEOUT_S = 120
+UI_TIMEOUT_MS = 30_000
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthz(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn.exists():
+        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(gunicorn), "-k", "eventlet", "-w", "1", "-b", f"127.0.0.1:{port}", "webapp:create_app()"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    running = Server(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            status = healthz(running.url)
+            if status and status.get("inference") == "ready":
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not get ready (exit {process.poll()}, last /healthz {status}); "
+                            f"log {log_path}:\n{running.log_tail()}")
+            time.sleep(0.5)
+        yield running
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM gunicorn's process group (master, worker, inference process), then SIGKILL if need be."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+# --- the browser ----------------------------------------------------------------------------------
+
+WEBCAM_NUMBER = "4071"
+
+
+@pytest.fixture(scope="module")
+def fake_camera(tmp_path_factory) -> Path:
+    """A .y4m clip of a handwritten number on paper held (slightly shakily) in front of the camera."""
+    base = photo(WEBCAM_NUMBER, size=(640, 480), height=90, seed=3)
+    frames = []
+    for i in range(12):
+        dx, dy = int(round(3 * np.sin(i / 2))), int(round(2 * np.cos(i / 3)))
+        frames.append(np.roll(base, (dy, dx), axis=(0, 1)))
+    path = tmp_path_factory.mktemp("camera") / "number.y4m"
+    path.write_bytes(y4m(frames, fps=15))
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(fake_camera):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  f"--use-file-for-fake-video-capture={fake_camera}"])
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class UI:
+    page: object
+    server: Server
+    errors: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+
+    def assert_no_script_errors(self) -> None:
+        """No uncaught exception, and nothing blocked by the Content-Security-Policy."""
+        assert not self.errors, f"the page raised: {self.errors}"
+        blocked = [m for m in self.console_errors if "Content Security Policy" in m or "Refused to" in m]
+        assert not blocked, f"blocked by the CSP: {blocked}"
+
+    def painted_pixels(self, locator) -> int:
+        """How many pixels of a canvas are not transparent (an overlay with boxes drawn has many)."""
+        return locator.evaluate("""canvas => {
+            if (!canvas.width || !canvas.height) return 0;
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i]) painted += 1;
+            return painted;
+        }""")
+
+    def wait_painted(self, locator, timeout_s: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout_s
+        while (painted := self.painted_pixels(locator)) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return painted
+
+
+def diagnose(view: UI, tmp_path: Path) -> None:
+    """After a failure: a screenshot into tmp_path, the page's errors and the tail of gunicorn's log."""
+    shot = tmp_path / "failure.png"
+    try:
+        view.page.screenshot(path=str(shot), full_page=True)
+        print(f"\nscreenshot of the failure: {shot}")
+    except Exception as exc:  # the page may be gone
+        print(f"\nno screenshot: {exc}")
+    print(f"page errors: {view.errors}\nconsole errors: {view.console_errors}")
+    print(f"--- gunicorn log ({view.server.log_path}) ---\n{view.server.log_tail()}")
+
+
+@pytest.fixture
+def ui(browser, server, request, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    view = UI(page, server)
+    page.on("pageerror", lambda error: view.errors.append(str(error)))
+    page.on("console", lambda message: view.console_errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(server.url + "/")
+        expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=UI_TIMEOUT_MS)
+    except Exception:
+        diagnose(view, tmp_path)
+        context.close()
+        raise
+    yield view
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        diagnose(view, tmp_path)
+    context.close()
+
+
+# --- tests ----------------------------------------------------------------------------------------
+
+def draw(page, text: str, fraction: float = 0.55) -> None:
+    """Write ``text`` on #draw-canvas with the mouse, stroke by stroke, ``fraction`` of its height tall."""
+    box = page.locator("#draw-canvas").bounding_box()
+    height = fraction * box["height"]
+    left = box["x"] + (box["width"] - (len(text) - 1) * GLYPH_ADVANCE * height - 0.6 * height) / 2
+    top = box["y"] + (box["height"] - height) / 2
+    for stroke in glyph_strokes(text, left, top, height):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=8)
+        page.mouse.up()
+
+
+def test_number_drawn_with_the_mouse_is_read(ui):
+    page = ui.page
+    page.click("#mode-draw")
+    result = page.locator("#draw-result")
+
+    draw(page, "170")
+    expect(result).to_have_text("170")
+    expect(result).to_have_attribute("data-state", "ok")
+    assert ui.wait_painted(page.locator("#draw-overlay")) > 0, "no boxes drawn on #draw-overlay"
+
+    page.click("#undo")  # takes back the last stroke: the 0
+    expect(result).to_have_text("17")
+
+    page.click("#clear")
+    expect(result).to_have_text("")
+    expect(result).not_to_have_attribute("data-state", "ok")
+    assert ui.painted_pixels(page.locator("#draw-overlay")) == 0, "Clear left boxes on the overlay"
+    ui.assert_no_script_errors()
+
+
+def test_uploaded_photos_are_each_shown_with_overlay_and_number(ui, tmp_path):
+    page = ui.page
+    big = tmp_path / "phone-photo.jpg"
+    big.write_bytes(encode(photo("4071", size=(1280, 720), height=150, seed=1), "JPEG", quality=88))
+    small = tmp_path / "scan.png"
+    small.write_bytes(encode(photo("86", size=(640, 480), height=90, seed=2), "PNG"))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+
+    page.click("#mode-upload")
+    page.set_input_files("#upload-input", [str(big), str(small), str(broken)])
+
+    items = page.locator("#upload-results .upload-item")
+    expect(items).to_have_count(3)
+    first, second, third = items.nth(0), items.nth(1), items.nth(2)
+    expect(first.locator(".upload-text")).to_have_text("4071")
+    expect(second.locator(".upload-text")).to_have_text("86")
+    for item in (first, second):
+        expect(item.locator(".upload-error")).to_be_hidden()
+        expect(item.locator(".copy-button")).to_be_enabled()
+        assert ui.wait_painted(item.locator("canvas.upload-overlay")) > 0, "no boxes drawn on .upload-overlay"
+    expect(third.locator(".upload-error")).to_be_visible()
+    expect(third.locator(".upload-error")).to_contain_text("11 bytes")  # the server's message about the file
+    ui.assert_no_script_errors()
+
+
+def test_number_held_up_to_the_fake_webcam_is_read(ui):
+    page = ui.page
+    page.click("#mode-webcam")
+    page.click("#webcam-start")
+
+    expect(page.locator("#webcam-result")).to_have_text(re.compile(rf"(^|\s){WEBCAM_NUMBER}(\s|$)"))
+    expect(page.locator("#webcam-fps")).to_have_text(re.compile(r"^\d+(\.\d+)? fps$"))
+    expect(page.locator("#webcam-latency")).to_have_text(re.compile(r"^\d+ ms$"))
+    assert ui.wait_painted(page.locator("#webcam-overlay")) > 0, "no boxes drawn on #webcam-overlay"
+    expect(page.locator("#webcam-stop")).to_be_enabled()
+
+    page.click("#webcam-stop")
+    expect(page.locator("#webcam-result")).to_have_text("")
+    expect(page.locator("#webcam-start")).to_be_enabled()
+    ui.assert_no_script_errors()
+
+
+def test_model_select_lists_the_models_and_the_one_in_use(ui):
+    page = ui.page
+    with urllib.request.urlopen(ui.server.url + "/api/v1/models", timeout=10) as response:
+        models = json.loads(response.read())
+    select = page.locator("#model-select")
+    expect(select).to_be_enabled()
+    options = select.locator("option")
+    expect(options).to_have_count(len(models["models"]))
+    assert [options.nth(i).get_attribute("value") for i in range(options.count())] == \
+        [m["name"] for m in models["models"]]
+    expect(select).to_have_value(models["active"])
+    expect(page.locator("#status")).to_contain_text(models["active"])
+    ui.assert_no_script_errors()

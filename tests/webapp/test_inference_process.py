@@ -1,0 +1,143 @@
+"""INFERENCE="process" (the default): the model in a spawned worker that may die and is replaced."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+from digit_paper import centred, encode
+from reader_harness import ROOT, assert_result_schema, error_of, texts, wait_until, without_timing
+
+RECOGNIZE = "/api/v1/recognize"
+GOOD = encode(centred("4071"))
+
+
+def post(app, data: bytes, timeout: float):
+    """POST ``data`` in a daemon thread; fail (instead of hanging the suite) if no answer in ``timeout`` s."""
+    box = {}
+
+    def run():
+        box["response"] = app.test_client().post(RECOGNIZE, data=data, content_type="image/png")
+
+    started = time.monotonic()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"POST {RECOGNIZE} hung for more than {timeout:.0f} s"
+    return box["response"], time.monotonic() - started
+
+
+def test_process_backend_reads_like_the_local_one(process_app, local_app):
+    response, _ = post(process_app, GOOD, timeout=60)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result = response.get_json()
+    assert_result_schema(result, 480, 200)
+    assert texts(result) == ["4071"]
+    local = local_app.test_client().post(RECOGNIZE, data=GOOD, content_type="image/png").get_json()
+    # Number boxes come from the detector, so they match even if the model was retrained in between.
+    assert [(n["text"], n["box"]) for n in result["numbers"]] == [(n["text"], n["box"]) for n in local["numbers"]]
+    assert result["model"]["name"] == local["model"]["name"]
+
+
+def test_process_backend_reads_a_blank_image_as_no_numbers(process_app):
+    response, _ = post(process_app, encode(np.full((240, 320), 255, np.uint8)), timeout=60)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["numbers"] == []
+    # ...and the inference process is still fine afterwards
+    response, _ = post(process_app, GOOD, timeout=60)
+    assert response.status_code == 200, response.get_json()
+    assert texts(response.get_json()) == ["4071"]
+
+
+def test_healthz_and_status_say_which_device(process_app, connect):
+    body = process_app.test_client().get("/healthz").get_json()
+    assert body["inference"] == "ready"
+    assert body["model"]["device"] in ("CPU", "GPU")
+    sock = connect(process_app)
+    _, status = sock.wait("status", timeout=5)
+    assert status["state"] == "ready" and status["model"]["device"] in ("CPU", "GPU")
+
+
+def test_socket_frame_through_the_process_backend(process_app, connect):
+    sock = connect(process_app)
+    sock.emit("frame", {"seq": 3, "image": GOOD})
+    _, result = sock.wait("result", lambda p: p.get("seq") == 3, timeout=60)
+    rest, _ = post(process_app, GOOD, timeout=60)
+    assert without_timing(result) == without_timing(rest.get_json())
+
+
+def test_unknown_model_through_the_process_backend_is_404(process_app):
+    response = process_app.test_client().post(RECOGNIZE, data=GOOD, content_type="image/png",
+                                              query_string={"model": "no-such-model"})
+    assert response.status_code == 404
+    code, message = error_of(response)
+    assert code == "unknown_model" and "no-such-model" in message
+
+
+def test_killed_worker_is_replaced_and_clients_hear_about_it(process_app, connect):
+    backend = process_app.extensions["digit_reader"].backend
+    config = process_app.config
+    sock = connect(process_app)
+    sock.wait("status", lambda s: s["state"] == "ready", timeout=5)
+    restarts, old_pid = backend.restarts, backend.process.pid
+
+    backend.process.kill()
+    killed_at = time.monotonic()
+    time.sleep(0.2)
+
+    # Shortly after: an answer either way (a result, or 503 while the new worker starts), never a hang.
+    response, _ = post(process_app, GOOD, timeout=config["INFERENCE_TIMEOUT_S"] * 3 + 15)
+    assert response.status_code in (200, 503), response.get_data(as_text=True)
+    if response.status_code == 503:
+        code, _ = error_of(response)
+        assert code == "inference_unavailable"
+        assert int(response.headers["Retry-After"]) >= 1
+    else:
+        assert texts(response.get_json()) == ["4071"]
+
+    # Within a minute of the kill it reads again, with a new worker.
+    def reads_again():
+        again, _ = post(process_app, GOOD, timeout=config["INFERENCE_TIMEOUT_S"] * 3 + 15)
+        return again.status_code == 200 and texts(again.get_json()) == ["4071"]
+
+    wait_until(reads_again, max(1.0, killed_at + 60 - time.monotonic()), "results within 60 s of the worker's death",
+               interval=1.0)
+    assert backend.restarts == restarts + 1
+    assert backend.process.pid != old_pid and backend.process.poll() is None
+
+    restarting, _ = sock.wait("status", lambda s: s["state"] == "restarting", timeout=5)
+    ready, status = sock.wait("status", lambda s: s["state"] == "ready", timeout=30)
+    assert restarting < ready, sock.summary()
+    assert status["model"]["name"]
+
+
+NO_TENSORFLOW = r"""
+import json, sys, time
+from webapp import create_app
+app = create_app({"INFERENCE": "process", "ASYNC_MODE": "threading", "TESTING": True})
+backend = app.extensions["digit_reader"].backend
+try:
+    deadline = time.time() + 180
+    while backend.state != "ready" and time.time() < deadline:
+        time.sleep(0.2)
+    response = app.test_client().post("/api/v1/recognize", data=sys.stdin.buffer.read(), content_type="image/png")
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras", "jax", "torch"))
+    print(json.dumps({"state": backend.state, "status": response.status_code,
+                      "numbers": [n["text"] for n in (response.get_json() or {}).get("numbers", [])], "heavy": heavy}))
+finally:
+    backend.stop()
+"""
+
+
+def test_web_process_never_imports_tensorflow():
+    done = subprocess.run([sys.executable, "-c", NO_TENSORFLOW], input=GOOD, capture_output=True, cwd=ROOT,
+                          timeout=240)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    report = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert report["state"] == "ready" and report["status"] == 200, report
+    assert report["numbers"] == ["4071"], report
+    assert report["heavy"] == [], f"the web process imported {report['heavy'][:5]}"
