@@ -101,6 +101,7 @@ def publish(staging: Path, destination: Path) -> None:
     if destination.exists():
         old = Path(tempfile.mkdtemp(prefix=f".old-{destination.name}-", dir=destination.parent))
         os.replace(destination, old / "model")
+    os.chmod(staging, 0o755)  # mkdtemp made it private; a model folder is for everyone to read
     os.replace(staging, destination)
     if old:
         shutil.rmtree(old, ignore_errors=True)
