@@ -80,7 +80,7 @@ def fit_line(ink: np.ndarray) -> tuple[np.ndarray, Placement]:
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(ink[y : y + h, x : x + w], (new_w, new_h), interpolation=interpolation)
     top = (INPUT_HEIGHT - new_h) // 2
-    canvas[top : top + new_h, MARGIN : MARGIN + new_w] = resized
+    canvas[top : top + new_h, MARGIN : MARGIN + new_w] = np.clip(resized, 0.0, 1.0)  # resizing overshoots a little
     return canvas, Placement(x, y - round((top - MARGIN) / scale), scale)
 
 
