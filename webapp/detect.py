@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
+MAX_GROUPS_TO_MERGE = 150
 
 
 @dataclass(frozen=True)
@@ -26,38 +27,51 @@ class Region:
     parts: tuple[tuple[int, int, int, int], ...]
 
 
-def ink_is_dark(gray: np.ndarray) -> bool:
-    """True when strokes are darker than their surroundings (Laplacian sign over several scales)."""
+def _laplacian_vote(gray: np.ndarray) -> bool:
+    """Strokes darker than their surroundings? The sign of the second derivative at several scales."""
     small = gray if max(gray.shape) <= 512 else cv2.resize(gray, None, fx=512 / max(gray.shape),
                                                            fy=512 / max(gray.shape), interpolation=cv2.INTER_AREA)
     img = small.astype(np.float32)
     dark_votes = light_votes = 0.0
-    for sigma in (1.0, 2.0, 4.0, 8.0, 16.0):  # 8, 16: pen strokes 20+ px wide
+    for sigma in (1.0, 2.0, 4.0):
         lap = cv2.Laplacian(cv2.GaussianBlur(img, (0, 0), sigma), cv2.CV_32F) * sigma**2
         # a thin dark line is a local minimum: a strong positive centre, weaker negative flanks
         dark_votes += float(np.percentile(lap, 99.7))
         light_votes += float(-np.percentile(lap, 0.3))
-    if abs(dark_votes - light_votes) < 0.1 * max(dark_votes, light_votes, 1e-6):
-        # too close to call (huge strokes): the ink is the minority, so paper pulls the median its way
-        return float(np.median(small)) >= float(img.mean())
     return dark_votes >= light_votes
+
+
+def ink_is_dark(gray: np.ndarray) -> bool:
+    """True when the ink is darker than the paper.
+
+    A flat border (a canvas, a scan, a tight crop) is paper, and ink pulls the mean away from it,
+    whatever the stroke width. Photos have desks and sheet edges at the border: there the Laplacian vote.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float32)
+    if np.percentile(border, 95) - np.percentile(border, 5) < 20:
+        return float(np.median(border)) >= float(gray.mean())
+    return _laplacian_vote(gray)
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting."""
     img = gray if ink_is_dark(gray) else 255 - gray
     k = int(np.clip(min(gray.shape) // 6, 15, 151)) | 1
+    # Replicate the frame's edge outwards first: a sliver of dark desk along the border is then wider
+    # than the kernel, so the closing below does not take it for a stroke.
+    padded = cv2.copyMakeBorder(img, k, k, k, k, cv2.BORDER_REPLICATE)
+    inside = (slice(k, k + gray.shape[0]), slice(k, k + gray.shape[1]))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    response = cv2.morphologyEx(img, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
-    response = cv2.GaussianBlur(response, (3, 3), 0)
+    response = cv2.morphologyEx(padded, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
+    response = cv2.GaussianBlur(response, (3, 3), 0)[inside]
     peak = float(np.percentile(response, 99.9))
     if peak < 25:  # nothing stands out: blank paper, a plain wall
         return np.zeros_like(gray)
     otsu, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     _, mask = cv2.threshold(response, max(otsu, 0.3 * peak, 18), 255, cv2.THRESH_BINARY)
-    # Strokes are also darker than their immediate surroundings; a flat grey patch (a shadow band,
-    # a sticky note) is darker than the paper only as a whole, so this drops its inside.
-    local = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, (k // 2) | 1, 10)
+    # Strokes are also darker than their neighbourhood (a block as wide as the kernel, so a thick pen
+    # stroke keeps its middle); a flat grey patch is darker than the paper only as a whole.
+    local = cv2.adaptiveThreshold(padded, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, k, 10)[inside]
     return cv2.bitwise_and(mask, local)
 
 
@@ -88,7 +102,7 @@ def _linked(a, b) -> bool:
     return side_by_side and gap_x < 0.75 * tall
 
 
-def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
+def link_components(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
     """Union-find over linked component pairs -> lists of boxes, one list per number."""
     parent = list(range(len(boxes)))
 
@@ -115,6 +129,44 @@ def union(boxes) -> tuple[int, int, int, int]:
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return x0, y0, x1 - x0, y1 - y0
+
+
+def _side_by_side(a, b) -> bool:
+    """Two groups' boxes that sit next to each other on one line, close enough to be one number."""
+    gap_x = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+    return gap_x >= -0.3 * min(a[2], b[2]) and _linked(a, b)  # side by side only: stacking would merge lines
+
+
+def _inside(a, b) -> bool:
+    """At least 80% of box ``a`` lies within box ``b`` (a 5's detached bar, the rim of a loop)."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return a[2] * a[3] <= b[2] * b[3] and ix * iy >= 0.8 * a[2] * a[3]
+
+
+def _merge_once(groups: list[list], belong) -> bool:
+    """Merge the first pair of groups whose boxes ``belong`` together; False when none do."""
+    boxes = [union(g) for g in groups]
+    for i in range(len(groups)):
+        for j in range(len(groups)):
+            if i != j and belong(boxes[i], boxes[j]):
+                groups[j] = groups[j] + groups[i]
+                del groups[i]
+                return True
+    return False
+
+
+def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
+    """Components -> numbers: linked components, then whole groups that sit side by side (a digit in
+    pieces is short on its own), then groups lying inside another group's box."""
+    groups = link_components(boxes)
+    if len(groups) > MAX_GROUPS_TO_MERGE:  # a frame full of clutter: merging would cost seconds
+        return groups
+    while len(groups) > 1 and _merge_once(groups, _side_by_side):
+        pass
+    while len(groups) > 1 and _merge_once(groups, _inside):
+        pass
+    return groups
 
 
 def reading_order(regions: list[Region]) -> list[Region]:
