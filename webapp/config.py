@@ -14,6 +14,7 @@ DEFAULTS = {
     "INFERENCE_START_TIMEOUT_S": 180.0,
     "BATCH_WINDOW_MS": 3.0,  # how long the dispatcher waits for more work to fill a batch
     "MAX_BATCH": 64,
+    "MAX_QUEUED_BATCHES": 128,  # images waiting for or in the inference process; past it 503 with Retry-After
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
     "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
     "MAX_PIXELS": 40_000_000,  # decoded pixels in one image (decompression bombs)

@@ -27,10 +27,17 @@ class Region:
     parts: tuple[tuple[int, int, int, int], ...]
 
 
+def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
+    """``gray`` resized by ``scale`` (< 1), never below one pixel a side: a 5000x2 image has a short side that
+    would round to nothing, and cv2.resize refuses an empty size."""
+    height, width = gray.shape
+    size = (max(1, int(round(width * scale))), max(1, int(round(height * scale))))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
 def _laplacian_vote(gray: np.ndarray) -> bool:
     """Strokes darker than their surroundings? The sign of the second derivative at several scales."""
-    small = gray if max(gray.shape) <= 512 else cv2.resize(gray, None, fx=512 / max(gray.shape),
-                                                           fy=512 / max(gray.shape), interpolation=cv2.INTER_AREA)
+    small = gray if max(gray.shape) <= 512 else shrink(gray, 512 / max(gray.shape))
     img = small.astype(np.float32)
     dark_votes = light_votes = 0.0
     for sigma in (1.0, 2.0, 4.0):
@@ -187,7 +194,7 @@ def reading_order(regions: list[Region]) -> list[Region]:
 def find_numbers(gray: np.ndarray) -> list[Region]:
     """Every number in a grayscale image, in reading order, with boxes in the image's pixels."""
     scale = min(1.0, WORK_SIDE / max(gray.shape))
-    work = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    work = gray if scale == 1.0 else shrink(gray, scale)
     regions = []
     for parts in group(components(ink_mask(work))):
         box = union(parts)

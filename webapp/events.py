@@ -33,14 +33,25 @@ def on_connect(auth=None):
     emit("status", service().status())
 
 
-def on_disconnect(reason=None):
-    """A client left: drop its frame slot."""
+def on_disconnect(reason=None, *extra):
+    """A client left: drop its frame slot.
+
+    A client can also send an event named "disconnect" (with any arguments): it is still connected then, and
+    nothing happens; dropping its slot would let it have any number of frames read at once.
+    """
+    if current_app.extensions["socketio"].server.manager.is_connected(request.sid, "/"):
+        return
     service().forget(request.sid)
 
 
 def on_frame(payload=None, *extra):
     """Sent by the page for each canvas drawing or webcam frame; answers ``result`` (or ``error``) with its seq."""
-    service().submit(request.sid, parse_frame(payload))
+    try:
+        service().submit(request.sid, parse_frame(payload))
+    finally:
+        # A client's events are handled in its connection's reader (async_handlers off), which reads on without
+        # yielding while its socket has data: let the other clients' work run between two frames of a flood.
+        current_app.extensions["socketio"].sleep(0)
 
 
 def on_error(exc):
@@ -51,7 +62,8 @@ def on_error(exc):
         current_app.logger.exception("socket handler failed", exc_info=exc)
         exc = DigitReaderError("the server could not handle this event")
         exc.code = "internal_error"
-    emit("error", {"seq": seq if isinstance(seq, int) else None, **exc.to_payload()})
+    valid_seq = isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= MAX_SEQ
+    emit("error", {"seq": seq if valid_seq else None, **exc.to_payload()})
 
 
 def register(socketio: SocketIO) -> None:

@@ -120,6 +120,8 @@ class Job:
     logits: np.ndarray | None = None
     info: dict | None = None
     error: Exception | None = None
+    abandoned: bool = False  # its caller stopped waiting: not worth running
+    counted: bool = True  # still counts against max_queued
 
 
 class ProcessBackend:
@@ -127,8 +129,9 @@ class ProcessBackend:
 
     def __init__(self, model: str | None = None, store_dir: Path | None = None, timeout_s: float = 10.0,
                  batch_window_s: float = 0.003, max_batch: int = 64, start_timeout_s: float = 120.0,
-                 on_status=None):
+                 on_status=None, max_queued: int = 128):
         self.model, self.store_dir = model, store_dir
+        self.max_queued, self._queued, self._queued_lock = max_queued, 0, threading.Lock()
         self.timeout_s, self.batch_window_s, self.max_batch = timeout_s, batch_window_s, max_batch
         self.start_timeout_s = start_timeout_s
         self.on_status = on_status or (lambda state, info: None)
@@ -149,8 +152,14 @@ class ProcessBackend:
         if self.state != "ready" and not self._ready.wait(self.timeout_s):
             raise InferenceUnavailableError(f"the model is {self.state}; try again shortly", retry_after=2)
         job = Job(model, batch)
+        with self._queued_lock:  # bounded: past max_queued jobs waiting or running, callers get 503 at once
+            if self._queued >= self.max_queued:
+                raise InferenceUnavailableError(f"the server is overloaded: {self._queued} batches are waiting "
+                                                f"for the model (the limit is {self.max_queued})", retry_after=1)
+            self._queued += 1
         self.jobs.put(job)
         if not job.done.wait(self.timeout_s * 2):
+            job.abandoned = True
             raise InferenceUnavailableError(f"no answer from the inference process within {self.timeout_s * 2:.0f} s",
                                             retry_after=2)
         if job.error:
@@ -228,6 +237,9 @@ class ProcessBackend:
             return []
         if first is None:
             return []
+        if first.abandoned:  # its caller gave up (a hung worker, a long restart): drop it
+            self._release(first)
+            return []
         jobs, rows = [first], len(first.batch)
         deadline = time.monotonic() + self.batch_window_s
         while rows < self.max_batch:
@@ -258,10 +270,16 @@ class ProcessBackend:
             offset += len(job.batch)
 
     # helpers ---------------------------------------------------------------------------------------
-    @staticmethod
-    def _finish(job: Job, logits=None, info=None, error=None) -> None:
+    def _finish(self, job: Job, logits=None, info=None, error=None) -> None:
         job.logits, job.info, job.error = logits, info, error
+        self._release(job)
         job.done.set()
+
+    def _release(self, job: Job) -> None:
+        with self._queued_lock:
+            if job.counted:
+                job.counted = False
+                self._queued -= 1
 
     def _fail_waiting(self, error: Exception) -> None:
         while True:

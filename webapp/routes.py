@@ -93,6 +93,11 @@ def recognize():
     else:  # the raw body is the image, whatever it is labelled (curl --data-binary says urlencoded)
         data = request.get_data(cache=False, parse_form_data=False)
         model = request.args.get("model") or None
+    if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+        # Werkzeug cuts a body sent without a Content-Length (chunked) at MAX_CONTENT_LENGTH instead of refusing
+        # it: without this, the first 10 MB of a bigger upload would be read as if they were all of it
+        raise ImageTooLargeError(f"request body is over the limit of {current_app.config['MAX_CONTENT_LENGTH']} "
+                                 "bytes (sent without a Content-Length)")
     return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
+from training import store
 from webapp import green
-from webapp.errors import DigitReaderError
+from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
 from webapp.inference import LocalBackend, ProcessBackend
 from webapp.limits import ConcurrencyLimiter, RateLimiter
 from webapp.recognizer import Recognizer
@@ -42,6 +44,9 @@ class ReaderService:
         self.frame_rate = RateLimiter(config["FRAMES_PER_SECOND"], config["FRAME_BURST"])
         self.upload_rate = RateLimiter(config["UPLOADS_PER_MINUTE"] / 60, config["UPLOAD_BURST"])
         self.uploads = ConcurrencyLimiter(config["CONCURRENT_UPLOADS"], config["MAX_CONCURRENT_UPLOADS"])
+        self.store_dir = config["MODEL_STORE"]
+        self._model_names: tuple[float, frozenset] = (0.0, frozenset())
+        self.closing = False
 
     @classmethod
     def from_config(cls, config: dict, socketio) -> "ReaderService":
@@ -64,7 +69,8 @@ class ReaderService:
         else:
             backend = ProcessBackend(config["MODEL"], config["MODEL_STORE"], timeout_s=config["INFERENCE_TIMEOUT_S"],
                                      batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
-                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status)
+                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status,
+                                     max_queued=config["MAX_QUEUED_BATCHES"])
             backend.start()
         offload = green.offload_for(socketio.async_mode)
         recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
@@ -79,12 +85,32 @@ class ReaderService:
     def recognize_upload(self, client: str, data: bytes, model: str | None) -> dict:
         """An upload from ``client`` (its address), within its rate and concurrency limits."""
         self.upload_rate.check(client, "uploads")
+        model = self.check_model(model)
         with self.uploads.slot(client):
             return self.recognizer.recognize(data, model)
+
+    def check_model(self, model: str | None) -> str | None:
+        """A model a client asks for must be a name in the store, never a path: ``store.find`` also opens
+        paths, and every new spelling of one (``/abs/crnn``, ``../model_store/crnn``) would load one more copy."""
+        if model is None:
+            return None
+        checked_at, names = self._model_names
+        if model not in names and time.monotonic() - checked_at > 1.0:  # a model trained meanwhile
+            names = frozenset(m.name for m in store.list_models(self.store_dir))
+            self._model_names = (time.monotonic(), names)
+        if model not in names:
+            raise UnknownModelError(f"no model named {model!r:.80}; models: {', '.join(sorted(names)) or '(none)'}")
+        return model
 
     def submit(self, sid: str, frame: Frame) -> None:
         """Read ``frame`` for client ``sid`` now, or keep it as the one waiting frame (dropping an older one)."""
         self.frame_rate.check(sid, "frames")
+        if self.closing:
+            raise InferenceUnavailableError("the server is shutting down; the page reconnects by itself",
+                                            retry_after=5)
+        frame.model = self.check_model(frame.model)
+        if not self.socketio.server.manager.is_connected(sid, "/"):
+            return  # the client left before its frame was handled: nobody to answer, and no slot to leak
         slot = self.slots.setdefault(sid, Slot())
         with slot.lock:
             if slot.busy:
@@ -99,6 +125,28 @@ class ReaderService:
 
     def forget(self, sid: str) -> None:
         self.slots.pop(sid, None)
+
+    def close_connections(self, wait_s: float) -> None:
+        """Graceful shutdown (SIGTERM under gunicorn): take no new frames, let the ones being read be
+        answered (at most ``wait_s``), then ask every client to close its connection (Engine.IO's close
+        packet). The worker exits as soon as its connections are gone instead of waiting out gunicorn's
+        graceful timeout, and pages see a clean close and reconnect by themselves to the next server."""
+        if self.closing:  # SIGTERM from gunicorn's master and from a group-wide kill both arrive
+            return
+        self.closing = True
+        deadline = time.monotonic() + wait_s
+        while any(slot.busy for slot in list(self.slots.values())) and time.monotonic() < deadline:
+            self.socketio.sleep(0.05)
+        # Engine.IO's close packet: the client closes its end, and the connection's handler returns. (Closing
+        # from this side, eio.disconnect(), leaves eventlet's websocket reader blocked on the closed socket,
+        # and gunicorn would still wait out its graceful timeout.)
+        from engineio import packet
+
+        for eio_sid, eio_socket in list(self.socketio.server.eio.sockets.items()):
+            try:
+                eio_socket.send(packet.Packet(packet.CLOSE))
+            except Exception:  # already closed
+                log.debug("closing %s failed", eio_sid, exc_info=True)
 
     def _drain(self, sid: str, slot: Slot, frame: Frame) -> None:
         while frame is not None:

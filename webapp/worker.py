@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
 
@@ -41,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model")
     parser.add_argument("--store")
     args = parser.parse_args(argv)
+    # The web process owns this process's life: it exits when the socket closes (the web process ended or
+    # replaced it) or is killed. A SIGTERM or Ctrl-C sent to the whole process group (systemd's default
+    # KillMode, a terminal) must not kill it under requests still being read during a graceful shutdown.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=args.fd)
     sock.setblocking(True)
     from webapp.inference import LocalBackend, send_message
