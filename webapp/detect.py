@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from training import preprocess
+
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150
 
@@ -54,9 +56,9 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     A flat border (a canvas, a scan, a tight crop) is paper, and ink pulls the mean away from it,
     whatever the stroke width. Photos have desks and sheet edges at the border: there the Laplacian vote.
     """
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float32)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if np.percentile(border, 95) - np.percentile(border, 5) < 20:
-        return float(np.median(border)) >= float(gray.mean())
+        return preprocess.ink_is_dark(gray)  # the border is paper, as for a crop
     return _laplacian_vote(gray)
 
 

@@ -88,7 +88,7 @@ class LocalBackend:
             for size in BATCH_SIZES:  # warm up every shape we will ever call with
                 run(np.zeros((size,) + INPUT_SHAPE, np.float32))
             info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder}
-            self.loaded[name] = (run, info)
+            self.loaded[name] = (run, info, tuple(model.output_shape[1:]))  # (steps, 11)
         return self.loaded[name]
 
     def info(self, model: str | None = None) -> dict:
@@ -96,7 +96,9 @@ class LocalBackend:
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> logits (n, steps, 11), run in chunks padded to fixed sizes."""
-        run, info = self._load(model)
+        run, info, output_shape = self._load(model)
+        if not len(batch):  # nothing found in the image: no need to run the model
+            return np.zeros((0,) + output_shape, np.float32), info
         outputs = []
         for start in range(0, len(batch), BATCH_SIZES[-1]):
             chunk = batch[start : start + BATCH_SIZES[-1]]
@@ -104,9 +106,6 @@ class LocalBackend:
             padded = np.zeros((size,) + INPUT_SHAPE, np.float32)
             padded[: len(chunk)] = chunk
             outputs.append(run(padded).numpy()[: len(chunk)])
-        if not outputs:
-            steps = run(np.zeros((1,) + INPUT_SHAPE, np.float32)).shape[1]
-            return np.zeros((0, steps, 11), np.float32), info
         return np.concatenate(outputs), info
 
 
