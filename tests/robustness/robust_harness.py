@@ -16,6 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from polling import wait_until  # noqa: F401  (re-exported for the tests)
+
 import numpy as np
 from PIL import Image
 
@@ -25,18 +27,6 @@ READY_TIMEOUT_S = 240  # gunicorn plus a worker starting TensorFlow on a busy 2-
 
 
 # --- waiting and checking --------------------------------------------------------------------------
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
-    """Poll ``predicate`` until it returns something truthy (returned); fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
 
 def error_of(payload) -> tuple[str, str]:
     """Check the documented error shape ``{"error": {"code", "message"}}``; return (code, message)."""

@@ -5,20 +5,10 @@ import math
 import time
 from pathlib import Path
 
+from polling import wait_until  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 DIGITS = set("0123456789")
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
-    """Poll ``predicate`` until it returns something truthy (returned); fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 class SocketEvents:
