@@ -1,6 +1,6 @@
 """Property-based fuzzing of the app's inputs: image decoding, the REST endpoint and the Socket.IO handlers.
 
-``python -m benchmarks.fuzz [--cases 10000] [--seed 0] [--inference local|process] [--case-timeout-s 20]``
+``python -m benchmarks.fuzz [--cases 10000] [--seed 0] [--inference process|local] [--case-timeout-s 20]``
 
 Hypothesis generates the cases (generation only: nothing is shrunk, so every case counts once):
 
@@ -18,7 +18,7 @@ Hypothesis generates the cases (generation only: nothing is shrunk, so every cas
   frame-rate limit in force.
 
 Everything runs in this process through Flask's test client and Flask-SocketIO's test client, with the
-model in-process (``--inference local``, the default) or in the real spawned worker (``process``).
+model in the real spawned worker (``--inference process``, the default, as served) or in this process (``local``).
 Each case must finish within ``--case-timeout-s``; the rules a case must keep are in ``check_*`` below:
 no 5xx, no exception out of a handler, no ``internal_error`` event, every rejection a 400/413/415 (or
 404 for an unknown model) with ``{"error": {"code", "message"}}`` whose message says what was wrong,
@@ -838,7 +838,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=None, help="cases in all (default 10000; 500 with --quick)")
     parser.add_argument("--quick", action="store_true", help="500 cases, written to fuzz-quick.json")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--inference", choices=["local", "process"], default="local")
+    parser.add_argument("--inference", choices=["local", "process"], default="process",
+                        help="process (default): the model in its own process, as served; local: in this one")
     parser.add_argument("--case-timeout-s", type=float, default=20.0)
     parser.add_argument("--out", default=None, help="results file name under benchmarks/results (no .json)")
     parser.add_argument("--note", default=None, help="a remark kept in the results (what was run, where)")

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from training.datasets import Digits
+from training.strokes import draw_pen, full_strength, pen_path
 from training.synth import compose, transform_digit
 
 MAX_ANGLE = 15.0  # as in training (training.synth.SynthConfig.max_angle)
@@ -31,13 +32,6 @@ def tight(mask: np.ndarray, threshold: float = 0.1) -> np.ndarray:
     """Crop a float mask to the pixels above ``threshold``."""
     ys, xs = np.nonzero(mask > threshold)
     return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else mask
-
-
-def full_strength(mask: np.ndarray) -> np.ndarray:
-    """Scale a digit mask so its strokes reach full ink. A thinner pen (training's erosion) leaves
-    thin strokes of low values that would otherwise render as faint, broken ink: a pen is opaque."""
-    ink = mask[mask > 0.05]
-    return np.clip(mask / max(float(np.percentile(ink, 95)) if ink.size else 1.0, 0.05), 0.0, 1.0)
 
 
 def number_mask(rng: np.random.Generator, digits: Digits, length: int, height: int) -> tuple[np.ndarray, str]:
@@ -67,60 +61,6 @@ def place(layer: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
 # --- canvas: what the page's draw canvas sends ---------------------------------------------------
 
 CANVAS_SIZES = ((800, 300), (400, 300), (360, 240))  # desktop wide, desktop narrow, phone (CSS px)
-
-
-def thin(binary: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of a 0/1 image to a one-pixel-wide skeleton (numpy, vectorised)."""
-    img = np.pad(binary.astype(np.uint8), 1)
-    while True:
-        changed = False
-        for step in (0, 1):
-            p2, p3, p4, p5 = img[:-2, 1:-1], img[:-2, 2:], img[1:-1, 2:], img[2:, 2:]
-            p6, p7, p8, p9 = img[2:, 1:-1], img[2:, :-2], img[1:-1, :-2], img[:-2, :-2]
-            ring = [p2, p3, p4, p5, p6, p7, p8, p9]
-            neighbours = sum(r.astype(np.int32) for r in ring)
-            transitions = sum(((a == 0) & (b == 1)).astype(np.int32) for a, b in zip(ring, ring[1:] + ring[:1]))
-            if step == 0:
-                side = ((p2 & p4 & p6) == 0) & ((p4 & p6 & p8) == 0)
-            else:
-                side = ((p2 & p4 & p8) == 0) & ((p2 & p6 & p8) == 0)
-            remove = (img[1:-1, 1:-1] == 1) & (neighbours >= 2) & (neighbours <= 6) & (transitions == 1) & side
-            if remove.any():
-                img[1:-1, 1:-1][remove] = 0
-                changed = True
-        if not changed:
-            return img[1:-1, 1:-1]
-
-
-def pen_path(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """The centre line of a digit mask as segments between 8-connected skeleton pixels, (x, y) each."""
-    skeleton = thin(mask > 0.5)
-    ys, xs = np.nonzero(skeleton)
-    on = {(int(x), int(y)) for x, y in zip(xs, ys)}
-    segments = []
-    for x, y in on:
-        for dx, dy in ((1, 0), (0, 1), (1, 1), (1, -1)):  # each neighbour pair once
-            if (x + dx, y + dy) in on:
-                segments.append(((x, y), (x + dx, y + dy)))
-        if not any((x + dx, y + dy) in on for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy):
-            segments.append(((x, y), (x, y)))  # an isolated dot still leaves a mark
-    return sorted(segments)
-
-
-def draw_pen(size: tuple[int, int], segments, scale: tuple[float, float], offset: tuple[float, float],
-             width: float) -> np.ndarray:
-    """Stroke the path with a round, anti-aliased pen, as the browser canvas does: float alpha (H, W).
-    Path point p lands at ``p * scale + offset`` (x and y scaled apart: a squeezed hand)."""
-    shift = 4  # sub-pixel precision: coordinates in 1/16 px
-    layer = np.zeros(size[::-1], np.uint8)
-    thickness = max(1, int(round(width)))
-    for a, b in segments:
-        pa = tuple(int(round((v * k + o) * (1 << shift))) for v, k, o in zip(a, scale, offset))
-        pb = tuple(int(round((v * k + o) * (1 << shift))) for v, k, o in zip(b, scale, offset))
-        cv2.line(layer, pa, pb, 255, thickness, cv2.LINE_AA, shift)
-    return layer.astype(np.float32) / 255.0
-
-
 CANVAS_FILL = (0.45, 0.8)  # digit height as a share of the canvas height, when the number fits
 MAX_PEN_SHARE = 0.2  # the pen's width at most 1/5 of a digit's height, as thick as MNIST's thickest
 MIN_SQUEEZE = 0.7  # a long number is written narrower to fit the canvas, down to 70% of its width

@@ -12,11 +12,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _train(args) -> int:
+    from training import store
     from training.train import TrainConfig, train
 
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
     config = TrainConfig.tiny(**overrides) if args.tiny else TrainConfig(**overrides)
-    train(config, resume=args.resume)
+    try:
+        train(config, resume=args.resume)
+    except (store.ModelNotFoundError, ValueError) as exc:  # a bad --init-from: say so, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -106,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
+    t.add_argument("--init-from", metavar="MODEL", help="fine-tune this stored model (a name or a path) instead of "
+                   "starting from random weights; its card's commands and training time carry over")
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="accuracy on strings of MNIST test digits")

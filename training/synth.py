@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from training import preprocess
+from training.strokes import draw_pen, full_strength, pen_path
 from training.datasets import Digits
 
 BLANK = 0  # class 0 is the CTC blank / "no digit"; digit d is class d + 1
@@ -35,6 +36,8 @@ class SynthConfig:
     clean_fraction: float = 0.25  # share of plain canvas-like drawings when realistic
     heights: tuple[int, int] = (20, 64)  # digit height in pixels before normalisation (resolution)
     restroke: bool = True  # vary pen thickness and digit width (writers and pens differ)
+    pen_fraction: float = 0.5  # share of the clean drawings redrawn with one round pen, as the draw canvas does
+    pen_widths: tuple[float, float] = (0.06, 0.2)  # the pen's width as a share of the digit height
 
     def __post_init__(self):
         if not 0 <= self.max_angle <= 45:
@@ -143,6 +146,19 @@ def render(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def pen_stroke(mask: np.ndarray, boxes: list, rng: np.random.Generator, height: int,
+               widths: tuple[float, float]) -> tuple[np.ndarray, list]:
+    """Redraw composed ink with one round pen along its centre lines, the line squeezed sideways as
+    long numbers are on a narrow canvas: float mask with room for the pen all round, and its boxes."""
+    pen = rng.uniform(*widths) * height
+    squeeze = rng.uniform(0.7, 1.0)
+    segments = pen_path(mask) or [((0, 0), (0, 0))]
+    margin = int(np.ceil(pen))
+    size = (int(mask.shape[1] * squeeze) + 2 * margin, mask.shape[0] + 2 * margin)
+    stroked = draw_pen(size, segments, (squeeze, 1.0), (margin, margin), pen)
+    return stroked, [(int(x * squeeze) + margin, y + margin, max(1, int(w * squeeze)), h) for x, y, w, h in boxes]
+
+
 def render_clean(mask: np.ndarray) -> np.ndarray:
     """Ink mask -> a canvas-like drawing: black ink on white, nothing else."""
     return np.clip(255.0 * (1.0 - mask), 0, 255).astype(np.uint8)
@@ -166,9 +182,16 @@ class SequenceGenerator:
         length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
         picks = rng.integers(0, len(self.digits), length)
         height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
-        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle, cfg.restroke) for i in picks]
-        mask, boxes = _pad(*compose(masks, rng, cfg.vertical), rng)
         clean = not cfg.realistic or rng.random() < cfg.clean_fraction
+        pen = clean and cfg.pen_fraction > 0 and rng.random() < cfg.pen_fraction
+        height = max(height, 40) if pen else height  # a centre line needs a few pixels of stroke to find
+        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle, cfg.restroke and not pen)
+                 for i in picks]
+        masks = [full_strength(m) for m in masks] if pen else masks  # faint strokes are still the pen's path
+        mask, boxes = compose(masks, rng, cfg.vertical)
+        if pen:
+            mask, boxes = pen_stroke(mask, boxes, rng, height, cfg.pen_widths)
+        mask, boxes = _pad(mask, boxes, rng)
         image = render_clean(mask) if clean else render(mask, rng)
         return Sample(image, "".join(str(self.digits.labels[i]) for i in picks), boxes)
 

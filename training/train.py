@@ -44,6 +44,7 @@ class TrainConfig:
     test_strings: int = 2000
     seed: int = 1
     workers: int = 2
+    init_from: str = ""  # start from this stored model's weights (fine-tuning) instead of from scratch
 
     @classmethod
     def tiny(cls, **overrides) -> "TrainConfig":
@@ -127,17 +128,17 @@ class TimeBudget(keras.callbacks.Callback):
 class ResumeState(keras.callbacks.Callback):
     """Saves the last model and the run's progress after every epoch, for --resume."""
 
-    def __init__(self, folder: Path, history: list[dict], spent_s: float, commands: list[str]):
+    def __init__(self, folder: Path, state: dict, commands: list[str]):
         super().__init__()
-        self.folder, self.history, self.started, self.spent_s = folder, history, time.time(), spent_s
-        self.commands = commands
+        self.folder, self.history, self.started, self.spent_s = folder, state["history"], time.time(), state["spent_s"]
+        self.commands, self.inherited_s = commands, state.get("inherited_s", 0.0)
 
     def on_epoch_end(self, epoch, logs=None):
         self.history.append({k: float(v) for k, v in (logs or {}).items()})
         self.model.save(self.folder / "last.tmp.keras")
         os.replace(self.folder / "last.tmp.keras", self.folder / "last.keras")
         state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started,
-                 "commands": self.commands}
+                 "commands": self.commands, "inherited_s": self.inherited_s}
         (self.folder / "state.json").write_text(json.dumps(state))
 
 
@@ -161,8 +162,25 @@ def _load_or_build(config: TrainConfig, folder: Path, resume: bool) -> tuple[ker
                                                                                 "positional_loss": positional_loss})
         print(f"resuming {config.name} after epoch {state['epoch']}")
         return model, state
+    if config.init_from:
+        return _load_parent(config)
     builder_args = {"max_length": config.max_length}
     return models.build(config.model, **builder_args), {"epoch": 0, "history": [], "spent_s": 0.0}
+
+
+def _load_parent(config: TrainConfig) -> tuple[keras.Model, dict]:
+    """A stored model to fine-tune, with its history, commands and training time carried into the new card."""
+    parent = store.find(config.init_from)
+    if parent.card.get("architecture") != config.model:
+        raise ValueError(f"--init-from {config.init_from!r} is a {parent.card.get('architecture')!r} model, "
+                         f"not {config.model!r}")
+    history_file = parent.path / "history.json"
+    history = json.loads(history_file.read_text()) if history_file.exists() else []
+    training = parent.card.get("training", {})
+    print(f"fine-tuning {parent.name} (version {parent.card.get('version')})")
+    return store.load_model(parent), {"epoch": 0, "history": history, "spent_s": 0.0,
+                                      "commands": list(training.get("commands", [])),
+                                      "inherited_s": float(training.get("training_time_s", 0.0))}
 
 
 def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | None = None) -> Path:
@@ -170,7 +188,7 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     config.name = config.name or f"{config.model}"
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
-    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle)
+    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle)  # pens, paper, camera: defaults
     folder = CHECKPOINT_DIR / config.name
     folder.mkdir(parents=True, exist_ok=True)
     model, state = _load_or_build(config, folder, resume)
@@ -185,7 +203,7 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
                                         save_best_only=True),
         CosineSchedule(config.learning_rate, config.epochs),
         keras.callbacks.EarlyStopping(monitor="val_sequence_accuracy", mode="max", patience=config.patience),
-        ResumeState(folder, state["history"], state["spent_s"], state.setdefault("commands", []) + [command_line()]),
+        ResumeState(folder, state, state.setdefault("commands", []) + [command_line()]),
     ]
     if config.time_budget_min:
         callbacks.append(TimeBudget(config.time_budget_min, state["spent_s"]))
@@ -193,7 +211,8 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
     final = json.loads((folder / "state.json").read_text())
     best = keras.saving.load_model(folder / "best.keras", compile=False)
-    return write_model(best, config, final["history"], final["spent_s"], train_digits.source, final["commands"])
+    spent_s = final["spent_s"] + final.get("inherited_s", 0.0)  # a fine-tuned model's time includes its parent's
+    return write_model(best, config, final["history"], spent_s, train_digits.source, final["commands"])
 
 
 def command_line() -> str:
@@ -237,7 +256,8 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
         "alphabet": "0123456789", "blank_index": 0, "max_length": config.max_length,
         "data": {"train_digits": data, "validation": "10% split of the training digits",
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
-                 "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}"}},
+                 "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}",
+                               "canvas_pen_fraction": SynthConfig().clean_fraction * SynthConfig().pen_fraction}},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,

@@ -101,6 +101,15 @@ def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path
     run = _cli("train", "--tiny", "--name", "smoke", "--resume", "--epochs", "3", store_dir=tmp_path)
     assert run.returncode == 0 and "resuming smoke after epoch 2" in run.stdout
 
+    run = _cli("train", "--tiny", "--name", "tuned", "--init-from", "smoke", store_dir=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    parent, tuned = (json.loads((tmp_path / n / "card.json").read_text())["training"] for n in ("smoke", "tuned"))
+    assert tuned["commands"][:-1] == parent["commands"] and "--init-from smoke" in tuned["commands"][-1]
+    assert tuned["training_time_s"] > parent["training_time_s"] and tuned["init_from"] == "smoke"
+
+    run = _cli("train", "--tiny", "--model", "cnn", "--name", "wrong", "--init-from", "smoke", store_dir=tmp_path)
+    assert run.returncode == 2 and "'crnn' model, not 'cnn'" in run.stderr and not (tmp_path / "wrong").exists()
+
 
 def test_cli_evaluate_names_the_models_that_exist_when_one_is_missing(tmp_path):
     run = _cli("evaluate", "no-such-model", store_dir=ROOT / "model_store")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from training import preprocess
+from training import preprocess, strokes
 from training.synth import SequenceGenerator, SynthConfig, encode_labels
 
 
@@ -54,3 +54,24 @@ def test_batches_are_normalised_model_inputs(train_digits):
 def test_rotation_limit_keeps_6_and_9_apart():
     with pytest.raises(ValueError, match="45"):
         SynthConfig(max_angle=60)
+
+
+def test_thinning_leaves_a_one_pixel_centre_line():
+    bar = np.zeros((15, 60), np.uint8)
+    bar[4:11, 5:55] = 1  # a stroke 7 pixels thick
+    skeleton = strokes.thin(bar)
+    ys, xs = np.nonzero(skeleton)
+    assert set(ys) == {7} and xs.min() < 12 and xs.max() > 48  # the middle row, most of the length
+
+
+def test_pen_drawings_are_opaque_ink_along_every_digit(train_digits):
+    """Canvas-pen strings: the page's round pen leaves solid ink, unlike MNIST's soft scans."""
+    generator = SequenceGenerator(train_digits, SynthConfig(realistic=False, pen_fraction=1.0), seed=12)
+    rng = generator.rng(0)
+    for _ in range(20):
+        sample = generator.sample(rng)
+        ink = 255 - sample.image.astype(int)
+        inked = ink[ink > 25]
+        assert (inked > 230).mean() > 0.6  # mostly solid, an anti-aliased rim
+        for x, y, w, h in sample.boxes:
+            assert ink[y : y + h, x : x + w].max() > 230
