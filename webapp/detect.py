@@ -6,7 +6,9 @@
    top-hat), so uneven light and shadows drop out; thresholded by Otsu with a contrast floor.
 3. Strokes -> connected components -> numbers: components of similar height that sit side by
    side on a line are linked; pieces of one broken digit (overlapping in x) are linked too.
-4. Reading order: lines top to bottom, numbers left to right.
+4. Only numbers on the paper count: a group whose surroundings are far darker than the paper
+   (the desk beside a sheet, a dark sleeve) is texture, not writing.
+5. Reading order: lines top to bottom, numbers left to right.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from training import preprocess
 
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150
+OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,26 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     return _laplacian_vote(gray)
 
 
-def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting."""
-    img = gray if ink_is_dark(gray) else 255 - gray
+def paper_view(gray: np.ndarray) -> np.ndarray:
+    """``gray`` turned, if need be, so that the paper is light and the ink dark."""
+    return gray if ink_is_dark(gray) else 255 - gray
+
+
+def on_paper(paper: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Is the paper around the ink in ``box`` about as bright as the page's paper? ``paper`` from
+    ``paper_view``; the page's paper level is its 90th percentile (paper is most of a picture of a number)."""
+    x, y, w, h = box
+    around = (slice(max(0, y - h // 4), y + h + h // 4), slice(max(0, x - h // 4), x + w + h // 4))
+    background = paper[around][mask[around] == 0]
+    if not background.size:
+        return True
+    return float(np.median(background)) >= OFF_PAPER * float(np.percentile(paper, 90))
+
+
+def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
+    """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting (``img``: ``paper_view``
+    of ``gray``, when the caller has it)."""
+    img = paper_view(gray) if img is None else img
     k = int(np.clip(min(gray.shape) // 6, 15, 151)) | 1
     # Replicate the frame's edge outwards first: a sliver of dark desk along the border is then wider
     # than the kernel, so the closing below does not take it for a stroke.
@@ -197,11 +217,13 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     """Every number in a grayscale image, in reading order, with boxes in the image's pixels."""
     scale = min(1.0, WORK_SIDE / max(gray.shape))
     work = gray if scale == 1.0 else shrink(gray, scale)
+    paper = paper_view(work)
+    mask = ink_mask(work, paper)
     regions = []
-    for parts in group(components(ink_mask(work))):
+    for parts in group(components(mask)):
         box = union(parts)
-        if box[3] < max(8, min(work.shape) // 40):
-            continue  # too small to be a number anyone meant to be read
+        if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box):
+            continue  # too small to be a number anyone meant to be read, or marks on the desk
         regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
     return reading_order(regions)
 
