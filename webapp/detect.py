@@ -48,8 +48,10 @@ def _laplacian_vote(gray: np.ndarray) -> bool:
     for sigma in (1.0, 2.0, 4.0):
         lap = cv2.Laplacian(cv2.GaussianBlur(img, (0, 0), sigma), cv2.CV_32F) * sigma**2
         # a thin dark line is a local minimum: a strong positive centre, weaker negative flanks
-        dark_votes += float(np.percentile(lap, 99.7))
-        light_votes += float(-np.percentile(lap, 0.3))
+        # both tails in one partition, of every other pixel: the blurred Laplacian is smooth, its tails the same
+        low, high = np.percentile(lap[::2, ::2], (0.3, 99.7))
+        dark_votes += float(high)
+        light_votes += float(-low)
     return dark_votes >= light_votes
 
 
@@ -65,20 +67,27 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     return _laplacian_vote(gray)
 
 
+def uint8_percentile(image: np.ndarray, q: float) -> int:
+    """The ``q``th percentile (lower value) of a uint8 image, from its histogram: a pass over the pixels
+    instead of np.percentile's partition of a copy."""
+    counts = np.cumsum(np.bincount(image.ravel(), minlength=256))
+    return int(np.searchsorted(counts, q / 100.0 * (counts[-1] - 1), side="right"))
+
+
 def paper_view(gray: np.ndarray) -> np.ndarray:
     """``gray`` turned, if need be, so that the paper is light and the ink dark."""
     return gray if ink_is_dark(gray) else 255 - gray
 
 
-def on_paper(paper: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Is the paper around the ink in ``box`` about as bright as the page's paper? ``paper`` from
-    ``paper_view``; the page's paper level is its 90th percentile (paper is most of a picture of a number)."""
+def on_paper(paper: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], paper_level: int) -> bool:
+    """Is the paper around the ink in ``box`` about as bright as the page's paper (``paper_level``)?
+    ``paper`` from ``paper_view``, ``mask`` from ``ink_mask``."""
     x, y, w, h = box
     around = (slice(max(0, y - h // 4), y + h + h // 4), slice(max(0, x - h // 4), x + w + h // 4))
     background = paper[around][mask[around] == 0]
     if not background.size:
         return True
-    return float(np.median(background)) >= OFF_PAPER * float(np.percentile(paper, 90))
+    return float(np.median(background)) >= OFF_PAPER * paper_level
 
 
 def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
@@ -93,7 +102,7 @@ def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     response = cv2.morphologyEx(padded, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
     response = cv2.GaussianBlur(response, (3, 3), 0)[inside]
-    peak = float(np.percentile(response, 99.9))
+    peak = float(uint8_percentile(response, 99.9))
     if peak < 25:  # nothing stands out: blank paper, a plain wall
         return np.zeros_like(gray)
     otsu, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -219,10 +228,11 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     work = gray if scale == 1.0 else shrink(gray, scale)
     paper = paper_view(work)
     mask = ink_mask(work, paper)
+    paper_level = uint8_percentile(paper, 90)  # paper is most of a picture of a number
     regions = []
     for parts in group(components(mask)):
         box = union(parts)
-        if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box):
+        if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box, paper_level):
             continue  # too small to be a number anyone meant to be read, or marks on the desk
         regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
     return reading_order(regions)
