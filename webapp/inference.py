@@ -32,6 +32,9 @@ from webapp.errors import InferenceUnavailableError, UnknownModelError
 log = logging.getLogger(__name__)
 
 BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
+# Shapes run through XLA (jit_compile): on the CPU it reads a single line 2.5x as fast (the GRU's step loop is
+# compiled), ties at 16 and loses at 64, where the convolutions dominate (measured 2026-11-25, 2-core EPYC).
+XLA_BATCH_SIZES = (1, 4)
 
 
 # --- framing: a 4-byte header length, a JSON header, then the array's raw bytes -------------------
@@ -70,7 +73,9 @@ class LocalBackend:
     def __init__(self, default_model: str | None = None, store_dir: Path | None = None):
         import tensorflow as tf  # only this process pays for TensorFlow
 
-        self.tf = tf
+        from training import models  # Keras too
+
+        self.tf, self.fold_batch_norm = tf, models.fold_batch_norm
         self.store_dir = store_dir
         self.default = default_model or store.default_name(store_dir)
         self.loaded: dict[str, tuple] = {}
@@ -83,20 +88,26 @@ class LocalBackend:
                 stored = store.find(name, self.store_dir)
             except store.ModelNotFoundError as exc:
                 raise UnknownModelError(str(exc)) from exc
-            model = store.load_model(stored)
-            run = self.tf.function(lambda x: model(x, training=False), reduce_retracing=False)
-            for size in BATCH_SIZES:  # warm up every shape we will ever call with
-                run(np.zeros((size,) + INPUT_SHAPE, np.float32))
+            model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
             info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder}
-            self.loaded[name] = (run, info, tuple(model.output_shape[1:]))  # (steps, 11)
+            self.loaded[name] = (self._compile(model), info, tuple(model.output_shape[1:]))  # (steps, 11)
         return self.loaded[name]
+
+    def _compile(self, model) -> dict:
+        """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""
+        plain = self.tf.function(lambda x: model(x, training=False), autograph=False)
+        xla = self.tf.function(lambda x: model(x, training=False), autograph=False, jit_compile=True)
+        runs = {size: xla if size in XLA_BATCH_SIZES else plain for size in BATCH_SIZES}
+        for size, run in runs.items():
+            run(np.zeros((size,) + INPUT_SHAPE, np.float32))
+        return runs
 
     def info(self, model: str | None = None) -> dict:
         return self._load(model)[1]
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> logits (n, steps, 11), run in chunks padded to fixed sizes."""
-        run, info, output_shape = self._load(model)
+        runs, info, output_shape = self._load(model)
         if not len(batch):  # nothing found in the image: no need to run the model
             return np.zeros((0,) + output_shape, np.float32), info
         outputs = []
@@ -105,7 +116,7 @@ class LocalBackend:
             size = next(s for s in BATCH_SIZES if s >= len(chunk))
             padded = np.zeros((size,) + INPUT_SHAPE, np.float32)
             padded[: len(chunk)] = chunk
-            outputs.append(run(padded).numpy()[: len(chunk)])
+            outputs.append(runs[size](padded).numpy()[: len(chunk)])
         return np.concatenate(outputs), info
 
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -135,3 +136,20 @@ def test_the_committed_default_model_is_the_one_its_card_describes(test_digits):
     assert recorded >= 0.95
     assert figures["sequence_accuracy"] >= recorded - 0.03, (recorded, figures["by_length"])
     assert os.path.getsize(stored.path / store.MODEL_FILE) <= 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", sorted(models.REGISTRY))
+def test_folding_batch_norm_keeps_what_the_model_computes(name, line_batch):
+    model = models.build(name)
+    inputs, _ = line_batch
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # trained statistics, not the identity a fresh layer starts as
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = (w.shape for w in layer.get_weights())
+            layer.set_weights([rng.uniform(0.5, 2, gamma), rng.normal(0, 0.5, beta), rng.normal(0, 0.5, mean),
+                               rng.uniform(0.2, 3, variance)])
+    folded = models.fold_batch_norm(model)
+    has_norm = any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
+    assert has_norm == (name == "crnn")
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    np.testing.assert_allclose(folded.predict_on_batch(inputs), model.predict_on_batch(inputs), atol=1e-4)
