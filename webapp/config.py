@@ -18,13 +18,14 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
     "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
     "MAX_PIXELS": 40_000_000,  # decoded pixels in one image (decompression bombs)
-    "MIN_CONFIDENCE": 0.3,
+    "MIN_CONFIDENCE": 0.3,  # numbers read with less (product of digit confidences) are not reported
     "FRAMES_PER_SECOND": 30.0,  # per Socket.IO client; past it frames get a rate_limited error
     "FRAME_BURST": 10,
     "UPLOADS_PER_MINUTE": 120,  # per remote address; past it 429 with Retry-After
     "UPLOAD_BURST": 20,
     "CONCURRENT_UPLOADS": 4,  # per remote address at once (429 past it)
-    "MAX_CONCURRENT_UPLOADS": 32,  # all clients together (503 past it)  # numbers read with less (product of digit confidences) are not reported
+    "MAX_CONCURRENT_UPLOADS": 32,  # all clients together (503 past it)
+    "FRAMES_READ_AT_ONCE": 3,  # Socket.IO frames read at once, all clients together; the others wait their turn
     "CORS_ALLOWED_ORIGINS": None,  # Socket.IO origins: None means same-origin only; a comma list allows those
     "TRUSTED_PROXIES": 0,  # behind nginx: 1, so limits apply to X-Forwarded-For's client, not the proxy
     "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"

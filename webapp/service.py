@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
 
 from training import store
 from webapp import green
@@ -31,7 +32,7 @@ class Slot:
 
     busy: bool = False
     waiting: Frame | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    queued: bool = False  # in the service's queue of clients with a frame to read
 
 
 class ReaderService:
@@ -41,6 +42,14 @@ class ReaderService:
         self.backend, self.recognizer, self.socketio = backend, recognizer, socketio
         self.slots: dict[str, Slot] = {}
         self.frames_dropped = 0
+        # At most this many frames are read at once, whoever sent them; other clients' frames wait in their
+        # slots (the newest only) and are taken in turn. Reading every client's frame at once would share the
+        # CPU between them all and make every answer late; this way a frame waits at most one frame interval
+        # in its slot and is then read at full speed.
+        self.max_reading = config["FRAMES_READ_AT_ONCE"]
+        self.reading = 0
+        self.turns: deque[str] = deque()  # clients with a waiting frame, in the order they asked
+        self.lock = threading.Lock()
         self.frame_rate = RateLimiter(config["FRAMES_PER_SECOND"], config["FRAME_BURST"])
         self.upload_rate = RateLimiter(config["UPLOADS_PER_MINUTE"] / 60, config["UPLOAD_BURST"])
         self.uploads = ConcurrencyLimiter(config["CONCURRENT_UPLOADS"], config["MAX_CONCURRENT_UPLOADS"])
@@ -111,20 +120,20 @@ class ReaderService:
         frame.model = self.check_model(frame.model)
         if not self.socketio.server.manager.is_connected(sid, "/"):
             return  # the client left before its frame was handled: nobody to answer, and no slot to leak
-        slot = self.slots.setdefault(sid, Slot())
-        with slot.lock:
-            if slot.busy:
-                if slot.waiting is not None:
-                    self.frames_dropped += 1
-                    self._emit_error(sid, slot.waiting.seq, "frame_dropped",
-                                     "a newer frame arrived before this one was read")
-                slot.waiting = frame
-                return
-            slot.busy = True
-        self.socketio.start_background_task(self._drain, sid, slot, frame)
+        with self.lock:
+            slot = self.slots.setdefault(sid, Slot())
+            dropped, slot.waiting = slot.waiting, frame
+            if not slot.busy and not slot.queued:
+                slot.queued = True
+                self.turns.append(sid)
+        if dropped is not None:
+            self.frames_dropped += 1
+            self._emit_error(sid, dropped.seq, "frame_dropped", "a newer frame arrived before this one was read")
+        self._dispatch()
 
     def forget(self, sid: str) -> None:
-        self.slots.pop(sid, None)
+        with self.lock:
+            self.slots.pop(sid, None)  # its turn, if queued, is skipped by _dispatch
 
     def close_connections(self, wait_s: float) -> None:
         """Graceful shutdown (SIGTERM under gunicorn): take no new frames, let the ones being read be
@@ -148,19 +157,37 @@ class ReaderService:
             except Exception:  # already closed
                 log.debug("closing %s failed", eio_sid, exc_info=True)
 
-    def _drain(self, sid: str, slot: Slot, frame: Frame) -> None:
-        while frame is not None:
-            try:
-                result = self.recognizer.recognize(frame.image, frame.model)
-                self.socketio.emit("result", {"seq": frame.seq, **result}, to=sid, ignore_queue=True)
-            except DigitReaderError as exc:
-                self.socketio.emit("error", {"seq": frame.seq, **exc.to_payload()}, to=sid, ignore_queue=True)
-            except Exception:  # a bug must cost one frame, not the client's slot
-                log.exception("reading a frame failed")
-                self._emit_error(sid, frame.seq, "internal_error", "the server failed to read this frame")
-            with slot.lock:
-                frame, slot.waiting = slot.waiting, None
-                slot.busy = frame is not None
+    def _dispatch(self) -> None:
+        """Start reading waiting frames, in the clients' turn, while fewer than ``max_reading`` are read."""
+        while True:
+            with self.lock:
+                if self.reading >= self.max_reading or not self.turns:
+                    return
+                sid = self.turns.popleft()
+                slot = self.slots.get(sid)
+                if slot is None or slot.waiting is None:  # the client left meanwhile
+                    continue
+                frame, slot.waiting, slot.queued, slot.busy = slot.waiting, None, False, True
+                self.reading += 1
+            self.socketio.start_background_task(self._read, sid, slot, frame)
+
+    def _read(self, sid: str, slot: Slot, frame: Frame) -> None:
+        try:
+            result = self.recognizer.recognize(frame.image, frame.model)
+            self.socketio.emit("result", {"seq": frame.seq, **result}, to=sid, ignore_queue=True)
+        except DigitReaderError as exc:
+            self.socketio.emit("error", {"seq": frame.seq, **exc.to_payload()}, to=sid, ignore_queue=True)
+        except Exception:  # a bug must cost one frame, not the client's slot
+            log.exception("reading a frame failed")
+            self._emit_error(sid, frame.seq, "internal_error", "the server failed to read this frame")
+        finally:
+            with self.lock:
+                self.reading -= 1
+                slot.busy = False
+                if slot.waiting is not None and not slot.queued and sid in self.slots:
+                    slot.queued = True
+                    self.turns.append(sid)  # to the back: every client gets its turn
+            self._dispatch()
 
     def _emit_error(self, sid: str, seq, code: str, message: str) -> None:
         # sid is a client of this process (its frame came in here): no need for the message queue, and

@@ -85,6 +85,37 @@ def test_a_slow_server_keeps_one_waiting_frame_per_client_and_tells_the_dropped(
     assert max(waiting_seen) <= 1
 
 
+def test_frames_of_many_clients_are_read_a_few_at_a_time_each_in_turn(local_app, service, monkeypatch):
+    """Six clients with a frame each while the server is busy: no more than FRAMES_READ_AT_ONCE frames are read
+    at the same time (the rest wait in their slots), and every client gets its answer."""
+    from webapp import socketio
+
+    socketio.server = local_app.wsgi_app.engineio_app
+    read, running, most, lock = service.recognizer.recognize, [0], [0], threading.Lock()
+
+    def slow_recognize(data, model=None):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)
+            return read(data, model)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(service.recognizer, "recognize", slow_recognize)
+    monkeypatch.setattr(service, "max_reading", 2)
+    clients = [socketio.test_client(local_app, flask_test_client=local_app.test_client()) for _ in range(6)]
+    for seq, client in enumerate(clients):
+        client.emit("frame", {"seq": seq, "image": number_png("7")})
+    for seq, client in enumerate(clients):
+        wait_until(lambda: [e for e in client.get_received() if e["name"] == "result"], 20, f"client {seq}'s result")
+        client.disconnect()
+    assert most[0] == 2, f"{most[0]} frames were read at the same time (allowed: 2)"
+    assert service.reading == 0 and not service.turns
+
+
 def test_an_event_named_disconnect_does_not_reset_the_frame_slot(probe, service, monkeypatch):
     """A client may send an event called "disconnect" itself; if that dropped its frame slot, each one would
     let one more of its frames be read at the same time (and with two arguments it was an internal error)."""
