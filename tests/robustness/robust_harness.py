@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from api_checks import error_of  # noqa: F401  (re-exported for the tests)
 from polling import wait_until  # noqa: F401  (re-exported for the tests)
 
 import numpy as np
@@ -28,18 +29,32 @@ READY_TIMEOUT_S = 240  # gunicorn plus a worker starting TensorFlow on a busy 2-
 
 # --- waiting and checking --------------------------------------------------------------------------
 
-def error_of(payload) -> tuple[str, str]:
-    """Check the documented error shape ``{"error": {"code", "message"}}``; return (code, message)."""
-    if hasattr(payload, "get_json"):
-        payload = payload.get_json()
-    elif hasattr(payload, "json") and callable(payload.json):
-        payload = payload.json()
-    assert isinstance(payload, dict) and isinstance(payload.get("error"), dict), f"not an error payload: {payload!r}"
-    error = payload["error"]
-    assert set(error) == {"code", "message"}, error
-    assert isinstance(error["code"], str) and error["code"], error
-    assert isinstance(error["message"], str) and error["message"], error
-    return error["code"], error["message"]
+class SlowReads:
+    """Wraps a recognizer's ``recognize`` to take ``delay_s`` longer, counting how many calls ran at once
+    (``most``): how the tests make the server busy and see how much of it reads at the same time."""
+
+    def __init__(self, recognize, delay_s: float):
+        self.recognize, self.delay_s = recognize, delay_s
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, data, model=None):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.delay_s)
+            return self.recognize(data, model)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def slow_down(service, monkeypatch, delay_s: float) -> SlowReads:
+    """Make ``service``'s recognizer ``delay_s`` slower for one test; the returned SlowReads counts."""
+    slow = SlowReads(service.recognizer.recognize, delay_s)
+    monkeypatch.setattr(service.recognizer, "recognize", slow)
+    return slow
 
 
 def percentile(values, q: float) -> float:

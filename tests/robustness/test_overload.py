@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from robust_harness import (ROOT, error_of, number_png, percentile, post_image, rss_mb, state_of, wait_until)
+from robust_harness import (ROOT, error_of, number_png, percentile, post_image, rss_mb, slow_down, state_of,
+                            wait_until)
 from webapp.config import DEFAULTS
 
 RECOGNIZE = "/api/v1/recognize"
@@ -63,14 +64,7 @@ def test_frame_slots_are_forgotten_when_clients_leave(local_app, service):
 def test_a_slow_server_keeps_one_waiting_frame_per_client_and_tells_the_dropped(probe, service, monkeypatch):
     """Frames sent faster than they are read: every frame is answered once, the stale ones with
     frame_dropped, the newest one read; the slot never holds more than one waiting frame."""
-    recognizer = service.recognizer
-    slow = recognizer.recognize
-
-    def slow_recognize(data, model=None):
-        time.sleep(0.2)
-        return slow(data, model)
-
-    monkeypatch.setattr(recognizer, "recognize", slow_recognize)
+    slow_down(service, monkeypatch, 0.2)
     waiting_seen = []
     start = len(probe.client.queue)
     for seq in range(1, 21):
@@ -91,20 +85,7 @@ def test_frames_of_many_clients_are_read_a_few_at_a_time_each_in_turn(local_app,
     from webapp import socketio
 
     socketio.server = local_app.wsgi_app.engineio_app
-    read, running, most, lock = service.recognizer.recognize, [0], [0], threading.Lock()
-
-    def slow_recognize(data, model=None):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        try:
-            time.sleep(0.2)
-            return read(data, model)
-        finally:
-            with lock:
-                running[0] -= 1
-
-    monkeypatch.setattr(service.recognizer, "recognize", slow_recognize)
+    slow = slow_down(service, monkeypatch, 0.2)
     monkeypatch.setattr(service, "max_reading", 2)
     clients = [socketio.test_client(local_app, flask_test_client=local_app.test_client()) for _ in range(6)]
     for seq, client in enumerate(clients):
@@ -112,30 +93,14 @@ def test_frames_of_many_clients_are_read_a_few_at_a_time_each_in_turn(local_app,
     for seq, client in enumerate(clients):
         wait_until(lambda: [e for e in client.get_received() if e["name"] == "result"], 20, f"client {seq}'s result")
         client.disconnect()
-    assert most[0] == 2, f"{most[0]} frames were read at the same time (allowed: 2)"
+    assert slow.most == 2, f"{slow.most} frames were read at the same time (allowed: 2)"
     assert service.reading == 0 and not service.turns
 
 
 def test_an_event_named_disconnect_does_not_reset_the_frame_slot(probe, service, monkeypatch):
     """A client may send an event called "disconnect" itself; if that dropped its frame slot, each one would
     let one more of its frames be read at the same time (and with two arguments it was an internal error)."""
-    recognizer = service.recognizer
-    read = recognizer.recognize
-    running, most = [0], [0]
-    lock = threading.Lock()
-
-    def slow_recognize(data, model=None):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        try:
-            time.sleep(0.3)
-            return read(data, model)
-        finally:
-            with lock:
-                running[0] -= 1
-
-    monkeypatch.setattr(recognizer, "recognize", slow_recognize)
+    slow = slow_down(service, monkeypatch, 0.3)
     start = len(probe.client.queue)
     for seq in range(1, 6):
         probe.client.emit("frame", {"seq": seq, "image": number_png("7")})
@@ -143,7 +108,7 @@ def test_an_event_named_disconnect_does_not_reset_the_frame_slot(probe, service,
     probe.client.emit("disconnect", {"seq": 5}, "client disconnect")  # two arguments
     wait_until(probe.idle, 30, "the slot to drain")
     answers = [(name, p) for name, p in probe.events_since(start) if name in ("result", "error")]
-    assert most[0] == 1, f"{most[0]} frames of one client were read at the same time"
+    assert slow.most == 1, f"{slow.most} frames of one client were read at the same time"
     assert not [p for name, p in answers if name == "error" and p["error"]["code"] == "internal_error"], answers
     assert sorted(p["seq"] for _, p in answers) == [1, 2, 3, 4, 5], answers
     assert probe.client.is_connected()

@@ -5,6 +5,7 @@ import math
 import time
 from pathlib import Path
 
+from api_checks import error_of  # noqa: F401  (re-exported for the tests)
 from polling import wait_until  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -59,17 +60,6 @@ class SocketEvents:
             else:
                 out.append((name, repr(payload)[:60]))
         return out
-
-
-def error_of(response_or_payload) -> tuple[str, str]:
-    """Check the documented error shape ``{"error": {"code", "message"}}``; return (code, message)."""
-    payload = response_or_payload.get_json() if hasattr(response_or_payload, "get_json") else response_or_payload
-    assert isinstance(payload, dict) and isinstance(payload.get("error"), dict), f"not an error payload: {payload!r}"
-    error = payload["error"]
-    assert set(error) == {"code", "message"}, error
-    assert isinstance(error["code"], str) and error["code"], error
-    assert isinstance(error["message"], str) and error["message"], error
-    return error["code"], error["message"]
 
 
 def box_inside(inner, outer, tolerance: int = 0) -> bool:
