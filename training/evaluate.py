@@ -52,7 +52,7 @@ def eval_config(lengths: tuple[int, int], realistic: bool = False) -> SynthConfi
     if realistic:
         return SynthConfig(min_length=low, max_length=high)
     return SynthConfig(min_length=low, max_length=high, realistic=False, heights=(28, 28), restroke=False,
-                       pen_fraction=0.0)
+                       pen_fraction=0.0, flagged_ones=0.0)
 
 
 def make_eval_set(digits: Digits, lengths: tuple[int, int], count: int, seed: int = EVAL_SEED,

@@ -1,8 +1,9 @@
+import cv2
 import numpy as np
 import pytest
 
 from training import preprocess, strokes
-from training.synth import SequenceGenerator, SynthConfig, encode_labels
+from training.synth import SequenceGenerator, SynthConfig, add_flag, encode_labels
 
 
 def test_labels_match_the_digits_drawn(train_digits):
@@ -75,3 +76,35 @@ def test_pen_drawings_are_opaque_ink_along_every_digit(train_digits):
         assert (inked > 230).mean() > 0.6  # mostly solid, an anti-aliased rim
         for x, y, w, h in sample.boxes:
             assert ink[y : y + h, x : x + w].max() > 230
+
+
+def stem(lean_deg: float, height: int = 40) -> np.ndarray:
+    """A 1 without a flag: a bar ``height`` tall, its top leaning ``lean_deg`` to the right."""
+    mask = np.zeros((height, height), np.float32)
+    top_x = height / 2 + np.tan(np.radians(lean_deg)) * (height - 1) / 2
+    bottom_x = height / 2 - np.tan(np.radians(lean_deg)) * (height - 1) / 2
+    cv2.line(mask, (round(top_x), 0), (round(bottom_x), height - 1), 1.0, 4)
+    return mask
+
+
+def test_a_flag_goes_down_to_the_left_from_the_top_of_the_stem():
+    bare = stem(0)
+    flagged = add_flag(bare, np.random.default_rng(0))
+    assert flagged.shape[0] == bare.shape[0]  # as tall: the flag starts at the top and goes down
+    ink_columns = np.flatnonzero(flagged.max(axis=0) > 0.5)
+    upper_left = flagged[: flagged.shape[0] // 2, : ink_columns[0] + 3]
+    lower_left = flagged[flagged.shape[0] // 2 :, : ink_columns[0] + 3]
+    assert upper_left.max() > 0.5 and lower_left.max() < 0.5  # new ink left of the stem, in its upper half
+    assert np.ptp(ink_columns) > 8  # wider than the 4-pixel stem: the flag sticks out
+
+
+def test_a_stem_leaning_like_a_7_gets_no_flag():
+    leaning = stem(35)  # a flag at 35 degrees or steeper would run along it: only a level one is left, a 7
+    assert add_flag(leaning, np.random.default_rng(0)) is leaning
+
+
+def test_evaluation_strings_have_no_flags_and_training_strings_do(train_digits):
+    from training.evaluate import eval_config
+
+    assert eval_config((1, 8)).flagged_ones == 0.0  # the test set's 1s as their writers wrote them
+    assert SynthConfig().flagged_ones > 0
