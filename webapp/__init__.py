@@ -57,7 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
     events.register(socketio)
     if socketio.async_mode == "eventlet":
-        _close_sockets_on_sigterm(app.extensions["digit_reader"], 2 * app.config["INFERENCE_TIMEOUT_S"])
+        _close_sockets_on_sigterm(app.extensions["digit_reader"], 2 * app.config["INFERENCE_TIMEOUT_S"],
+                                  app.config["CLOSE_GRACE_S"])
     return app
 
 
@@ -93,18 +94,26 @@ class InMemoryRequest(Request):
         return io.BytesIO()
 
 
-def _close_sockets_on_sigterm(service, wait_s: float) -> None:
+def _close_sockets_on_sigterm(service, wait_s: float, grace_s: float) -> None:
     """Under gunicorn, SIGTERM makes the worker stop accepting and wait for its connections to end, but a
     websocket never ends by itself: the worker would sit out the whole graceful timeout and then drop its
     clients. gunicorn installs its handler before it loads the app, so chain it: after gunicorn's handler,
-    answer the frames being read and close each connection cleanly (``ReaderService.close_connections``)."""
+    answer the frames being read and close each connection cleanly (``ReaderService.close_connections``),
+    then end the connections still open ``grace_s`` later (``green.end_websocket_handlers``)."""
+    from webapp.green import end_websocket_handlers, track_websocket_handlers
+
     previous = signal.getsignal(signal.SIGTERM)
     if not callable(previous):  # not under gunicorn (python -m webapp serve): SIGTERM ends the process
         return
+    handlers = track_websocket_handlers(socketio.server.eio)
+
+    def shut_down():
+        if service.close_connections(wait_s):  # False for the second SIGTERM (master's and the group's)
+            end_websocket_handlers(handlers, grace_s)
 
     def on_sigterm(signum, frame):
         previous(signum, frame)
-        socketio.start_background_task(service.close_connections, wait_s)
+        socketio.start_background_task(shut_down)
 
     try:
         signal.signal(signal.SIGTERM, on_sigterm)

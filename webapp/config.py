@@ -10,6 +10,7 @@ DEFAULTS = {
     "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools, tests);
     # "redis": python -m webapp.redis_worker processes on any machine, through REDIS_URL (webapp.redis_backend)
     "REDIS_URL": None,  # redis://[:password@]host:6379/0: set, several web processes share Socket.IO through it
+    "CLOSE_GRACE_S": 2.0,  # on SIGTERM, connections still open this long after being asked to close are ended
     "INFERENCE_TIMEOUT_S": 10.0,  # a batch not answered within this is a hung worker: it is replaced
     "INFERENCE_START_TIMEOUT_S": 180.0,
     "BATCH_WINDOW_MS": 3.0,  # how long the dispatcher waits for more work to fill a batch

@@ -1,7 +1,13 @@
 """What the async servers need: CPU work off the event loop, and a fast websocket unmasking for eventlet."""
 from __future__ import annotations
 
+import logging
+import time
+import weakref
+
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def offload_for(async_mode: str):
@@ -31,3 +37,41 @@ def speed_up_eventlet_websockets() -> None:
     from eventlet import websocket
 
     websocket.RFC6455WebSocket._apply_mask = staticmethod(_apply_mask)
+
+
+def track_websocket_handlers(eio_server) -> weakref.WeakSet:
+    """eventlet: remember the green thread serving each websocket (weakly), so that a shutdown can end
+    the ones that would not end by themselves (``end_websocket_handlers``)."""
+    import eventlet
+
+    handlers = weakref.WeakSet()
+    base = eio_server._async["websocket"]
+
+    class TrackedWebSocketWSGI(base):
+        def __call__(self, environ, start_response):
+            handlers.add(eventlet.getcurrent())
+            return super().__call__(environ, start_response)
+
+    eio_server._async = {**eio_server._async, "websocket": TrackedWebSocketWSGI}  # this server's copy only
+    return handlers
+
+
+def end_websocket_handlers(handlers: weakref.WeakSet, grace_s: float) -> int:
+    """Give the websocket handlers ``grace_s`` to end after their clients were asked to close, then kill
+    the rest; returns how many were killed. A client may ignore the close, and even one that obeys can
+    leave its handler stuck: Engine.IO's writer closes the socket when the client's CLOSE packet
+    arrives, and a reader already waiting on that socket is never woken (eventlet does not tell the
+    waiters of a plain socket that it was closed). Either would hold the worker until its graceful
+    timeout runs out."""
+    import eventlet
+
+    deadline = time.monotonic() + grace_s
+    while [g for g in list(handlers) if not g.dead] and time.monotonic() < deadline:
+        eventlet.sleep(0.05)
+    stuck = [g for g in list(handlers) if not g.dead]
+    for handler in stuck:
+        eventlet.kill(handler)
+    if stuck:
+        log.warning("shutdown: ended %d websocket connection(s) that did not close within %.0f s",
+                    len(stuck), grace_s)
+    return len(stuck)

@@ -135,13 +135,15 @@ class ReaderService:
         with self.lock:
             self.slots.pop(sid, None)  # its turn, if queued, is skipped by _dispatch
 
-    def close_connections(self, wait_s: float) -> None:
+    def close_connections(self, wait_s: float) -> bool:
         """Graceful shutdown (SIGTERM under gunicorn): take no new frames, let the ones being read be
         answered (at most ``wait_s``), then ask every client to close its connection (Engine.IO's close
         packet). The worker exits as soon as its connections are gone instead of waiting out gunicorn's
-        graceful timeout, and pages see a clean close and reconnect by themselves to the next server."""
-        if self.closing:  # SIGTERM from gunicorn's master and from a group-wide kill both arrive
-            return
+        graceful timeout, and pages see a clean close and reconnect by themselves to the next server.
+        False if a shutdown had already begun (SIGTERM from gunicorn's master and from a group-wide kill
+        both arrive)."""
+        if self.closing:
+            return False
         self.closing = True
         deadline = time.monotonic() + wait_s
         while any(slot.busy for slot in list(self.slots.values())) and time.monotonic() < deadline:
@@ -156,6 +158,7 @@ class ReaderService:
                 eio_socket.send(packet.Packet(packet.CLOSE))
             except Exception:  # already closed
                 log.debug("closing %s failed", eio_sid, exc_info=True)
+        return True
 
     def _dispatch(self) -> None:
         """Start reading waiting frames, in the clients' turn, while fewer than ``max_reading`` are read."""

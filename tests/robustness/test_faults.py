@@ -114,15 +114,29 @@ def test_hung_inference_process_is_detected_by_the_timeout_and_replaced(server, 
             os.kill(old, signal.SIGKILL)
 
 
+def deaf_client(url: str):
+    """A Socket.IO client that connects and never reads again: it will not hear the server's close."""
+    import websocket
+
+    ws = websocket.create_connection(url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=10)
+    assert ws.recv().startswith("0"), "no Engine.IO open packet"
+    ws.send("40")  # join the default namespace
+    wait_until(lambda: ws.recv().startswith("40"), 10, "the namespace to be joined")
+    return ws
+
+
 @pytest.mark.parametrize("target", ["master", "process group"])
 def test_sigterm_finishes_in_flight_work_closes_sockets_cleanly_and_exits(gunicorn_factory, sockets, target):
     """SIGTERM to gunicorn's master (docker, kubernetes) or to its whole process group (systemd's default):
     the upload and the frame being read are answered, every page gets a clean close (and would reconnect
-    to the restarted server), and everything has exited well before gunicorn's graceful timeout."""
+    to the restarted server), and everything has exited well before gunicorn's graceful timeout, even
+    with a client that never answers the close."""
     graceful_s = 20.0
     server = gunicorn_factory({"DIGIT_READER_INFERENCE_TIMEOUT_S": "10"}, graceful_timeout_s=graceful_s)
     idle_page, busy_page = sockets(server.url), sockets(server.url)
     ready(idle_page), ready(busy_page)
+    deaf = deaf_client(server.url)
     inference = server.inference_pid()
     web = server.worker_pid
 
@@ -163,4 +177,5 @@ def test_sigterm_finishes_in_flight_work_closes_sockets_cleanly_and_exits(gunico
     assert busy_page.disconnects[0][0] >= answered, "the connection was closed before the frame's answer"
     wait_until(lambda: not alive(web) and not alive(inference), 10, "the web and inference processes to exit")
     assert server.group_pids() == []
+    deaf.close()
     print(f"\nSIGTERM to the {target}: in-flight upload 200, frame answered, exit 0 after {exited:.1f} s")
