@@ -120,11 +120,9 @@ def test_cli_evaluate_names_the_models_that_exist_when_one_is_missing(tmp_path):
 
 @pytest.mark.slow
 def test_the_committed_default_model_is_the_one_its_card_describes(test_digits):
-    """A check that the file in the repo is the good one: on 300 fixed strings of 1-8 MNIST test digits
-    it reads as well as its card says (within the sampling error of 300 strings), and is small enough.
-
-    Issue 2's target for this sample is 97%; the committed model's card records less (see the README),
-    so the bound follows the card until a model that meets the target is committed."""
+    """A check that the file in the repo is the good one: on 300 fixed strings of 1-8 MNIST test digits it
+    reads at least 97% exactly (issue 2's bound; it reads 97.3%), as well as its card says within the
+    sampling error of 300 strings, and is small enough."""
     from training import evaluate
 
     stored = store.find(None)
@@ -133,7 +131,7 @@ def test_the_committed_default_model_is_the_one_its_card_describes(test_digits):
     figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
                                                                     stored.decoder))
     recorded = stored.card["metrics"]["test_1-8"]["sequence_accuracy"]
-    assert recorded >= 0.95
+    assert figures["sequence_accuracy"] >= 0.97, figures["by_length"]
     assert figures["sequence_accuracy"] >= recorded - 0.03, (recorded, figures["by_length"])
     assert os.path.getsize(stored.path / store.MODEL_FILE) <= 5 * 1024 * 1024
 
