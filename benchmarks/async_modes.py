@@ -1,6 +1,7 @@
 """The same load against the app served by gunicorn in each async mode, side by side.
 
-``python -m benchmarks.async_modes [--quick] [--modes eventlet,threading,gevent] [--clients 10] [--seconds 30]``
+``python -m benchmarks.async_modes [--quick] [--modes eventlet,threading,gevent] [--clients 10] [--seconds 30]
+[--out async_modes]``
 
 Modes (``benchmarks.common.MODES``):
 
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fps", type=float, help=f"frames per second per client (default {FULL['fps']:g})")
     parser.add_argument("--requests", type=int, help=f"REST requests per image (default {FULL['requests']})")
     parser.add_argument("--frames", type=int, help=f"distinct webcam frames (default {FULL['frames']})")
+    parser.add_argument("--out", default="async_modes",
+                        help="results file name in benchmarks/results/ (default async_modes)")
     args = parser.parse_args(argv)
     exit_on_sigterm()
     settings = resolve(args, FULL, QUICK)
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown modes {unknown}; choose from {list(MODES)}")
     results = {"benchmark": "async_modes", "quick": args.quick, "settings": settings, "machine": machine_info()}
     results["modes"] = run_modes(names, settings, start_together=args.quick)
-    path = write_results("async_modes", args.quick, results)
+    path = write_results(args.out, args.quick, results)
     print(report(results))
     print(f"\nresults: {path}")
 
