@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Flask, Request
 from flask_socketio import SocketIO
 
+from webapp import green
 from webapp.config import DEFAULTS, from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings (defaults < environment < ``config``), routes, socket events, the model."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.request_class = InMemoryRequest
+    green.return_big_buffers_to_the_system()
     app.config.update(DEFAULTS)
     app.config.update(from_environment())
     app.config.update(config or {})
@@ -51,9 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
                       async_handlers=False,
                       client_manager=_client_manager(app.config["REDIS_URL"]))
     if socketio.async_mode == "eventlet":
-        from webapp.green import speed_up_eventlet_websockets
-
-        speed_up_eventlet_websockets()
+        green.speed_up_eventlet_websockets()
     app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
     events.register(socketio)
     if socketio.async_mode == "eventlet":
@@ -100,16 +100,14 @@ def _close_sockets_on_sigterm(service, wait_s: float, grace_s: float) -> None:
     clients. gunicorn installs its handler before it loads the app, so chain it: after gunicorn's handler,
     answer the frames being read and close each connection cleanly (``ReaderService.close_connections``),
     then end the connections still open ``grace_s`` later (``green.end_websocket_handlers``)."""
-    from webapp.green import end_websocket_handlers, track_websocket_handlers
-
     previous = signal.getsignal(signal.SIGTERM)
     if not callable(previous):  # not under gunicorn (python -m webapp serve): SIGTERM ends the process
         return
-    handlers = track_websocket_handlers(socketio.server.eio)
+    handlers = green.track_websocket_handlers(socketio.server.eio)
 
     def shut_down():
         if service.close_connections(wait_s):  # False for the second SIGTERM (master's and the group's)
-            end_websocket_handlers(handlers, grace_s)
+            green.end_websocket_handlers(handlers, grace_s)
 
     def on_sigterm(signum, frame):
         previous(signum, frame)

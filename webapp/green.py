@@ -10,6 +10,23 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+def return_big_buffers_to_the_system(threshold_bytes: int = 1 << 20) -> bool:
+    """glibc serves an allocation from mmap (handed back to the system when freed) only above a threshold,
+    and raises that threshold to the size of each mmapped block freed, up to 32 MB. After one big image,
+    decoded images of that size are carved from the heap, where what is freed stays resident when anything
+    lies above it: the web process's memory rises in steps with the biggest images seen. A fixed
+    threshold keeps image buffers on mmap. False where there is no glibc (nothing to do)."""
+    import ctypes
+    import ctypes.util
+
+    M_MMAP_THRESHOLD = -3
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold_bytes))
+    except (OSError, AttributeError):
+        return False
+
+
 def offload_for(async_mode: str):
     """A ``run(function, *args)`` that keeps CPU-heavy image work off the event loop."""
     if async_mode == "eventlet":
