@@ -95,7 +95,8 @@ def add_flag(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     points = np.stack([xs, ys], axis=1).astype(np.float32)
     _, axes = np.linalg.eigh(np.cov(points.T))
     down = axes[:, -1] * (1 if axes[1, -1] >= 0 else -1)  # the stem's direction, pointing down the page
-    top = points[np.argmin(points @ down)]
+    along = points @ down  # each ink pixel's position down the stem
+    top = points[np.argmin(along)]
     slant = np.degrees(np.arctan2(-down[0], down[1]))  # > 0: the stem leans right, as a 7's does
     steepest = min(60.0, 65.0 - slant)  # a flag nearly along the stem is no flag; a level one makes a 7
     if steepest < 35.0:
@@ -104,7 +105,7 @@ def add_flag(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     end = top + np.array([-np.cos(below), np.sin(below)]) * rng.uniform(0.2, 0.35) * mask.shape[0]
     room = int(np.ceil(max(0.0, -end[0]))) + 2  # the flag may stick out left of the stem's box
     mask = np.pad(mask, ((0, 0), (room, 0)))
-    stem_width = len(xs) / max(1.0, float(np.ptp(points @ down)) + 1)  # ink area over stem length
+    stem_width = len(xs) / max(1.0, float(np.ptp(along)) + 1)  # ink area over stem length
     start, stop = (tuple(int(round(v)) for v in p + [room, 0]) for p in (top, end))
     cv2.line(mask, start, stop, 1.0, max(1, int(round(stem_width))), cv2.LINE_AA)
     return _tight(mask)
@@ -223,7 +224,8 @@ class SequenceGenerator:
 
     def _flag(self, pick: int, rng: np.random.Generator) -> bool:
         # draws from rng only for 1s of a config with flags: strings without flags stay as they were
-        return bool(self.config.flagged_ones) and self.digits.labels[pick] == 1 and rng.random() < self.config.flagged_ones
+        share = self.config.flagged_ones
+        return bool(share) and self.digits.labels[pick] == 1 and rng.random() < share
 
     def batch(self, size: int, *key: int, length: int | None = None) -> tuple[np.ndarray, list[str]]:
         """``size`` normalized model inputs float32 (size, 32, 256, 1) and their texts."""

@@ -1,4 +1,5 @@
-"""What the async servers need: CPU work off the event loop, and a fast websocket unmasking for eventlet."""
+"""What the web process needs beside Flask: CPU work off the event loop, a fast websocket unmasking and a
+shutdown that ends every websocket for eventlet, and freed image buffers handed back to the system."""
 from __future__ import annotations
 
 import logging
@@ -82,10 +83,13 @@ def end_websocket_handlers(handlers: weakref.WeakSet, grace_s: float) -> int:
     timeout runs out."""
     import eventlet
 
+    def still_open() -> list:
+        return [handler for handler in list(handlers) if not handler.dead]
+
     deadline = time.monotonic() + grace_s
-    while [g for g in list(handlers) if not g.dead] and time.monotonic() < deadline:
+    while still_open() and time.monotonic() < deadline:
         eventlet.sleep(0.05)
-    stuck = [g for g in list(handlers) if not g.dead]
+    stuck = still_open()
     for handler in stuck:
         eventlet.kill(handler)
     if stuck:

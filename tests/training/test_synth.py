@@ -103,7 +103,7 @@ def test_a_stem_leaning_like_a_7_gets_no_flag():
     assert add_flag(leaning, np.random.default_rng(0)) is leaning
 
 
-def test_evaluation_strings_have_no_flags_and_training_strings_do(train_digits):
+def test_evaluation_strings_have_no_flags_and_training_strings_do():
     from training.evaluate import eval_config
 
     assert eval_config((1, 8)).flagged_ones == 0.0  # the test set's 1s as their writers wrote them
