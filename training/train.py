@@ -40,6 +40,7 @@ class TrainConfig:
     patience: int = 8
     max_length: int = 8
     max_angle: float = 15.0
+    clean_fraction: float = SynthConfig.clean_fraction  # share of plain (canvas-like) strings; the rest are photos
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -188,7 +189,8 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     config.name = config.name or f"{config.model}"
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
-    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle)  # pens, paper, camera: defaults
+    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle,
+                        clean_fraction=config.clean_fraction)  # pens, paper, camera: defaults
     folder = CHECKPOINT_DIR / config.name
     folder.mkdir(parents=True, exist_ok=True)
     model, state = _load_or_build(config, folder, resume)
@@ -257,7 +259,8 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
         "data": {"train_digits": data, "validation": "10% split of the training digits",
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
                  "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}",
-                               "canvas_pen_fraction": SynthConfig().clean_fraction * SynthConfig().pen_fraction}},
+                               "clean_fraction": config.clean_fraction,
+                               "canvas_pen_fraction": config.clean_fraction * SynthConfig.pen_fraction}},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,

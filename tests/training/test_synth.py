@@ -57,6 +57,12 @@ def test_rotation_limit_keeps_6_and_9_apart():
         SynthConfig(max_angle=60)
 
 
+@pytest.mark.parametrize("share", [-0.1, 1.5])
+def test_clean_fraction_must_be_a_share(share):
+    with pytest.raises(ValueError, match=str(share)):
+        SynthConfig(clean_fraction=share)
+
+
 def test_thinning_leaves_a_one_pixel_centre_line():
     bar = np.zeros((15, 60), np.uint8)
     bar[4:11, 5:55] = 1  # a stroke 7 pixels thick
