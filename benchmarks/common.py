@@ -357,9 +357,9 @@ class TreeSampler(_Periodic):
     (pages shared by master and worker count twice, as ``ps`` would show them).
     """
 
-    def __init__(self, root_pid: int, interval_s: float = 1.0):
+    def __init__(self, root_pid: int, interval_s: float = 1.0, exclude_pid: int | None = None):
         super().__init__(interval_s)
-        self.root_pid = root_pid
+        self.root_pid, self.exclude_pid = root_pid, exclude_pid  # exclude: a subtree measured on its own
         self.samples: list[tuple[float, dict, dict]] = []
         self._last: tuple[float, dict] | None = None
 
@@ -369,6 +369,7 @@ class TreeSampler(_Periodic):
             tree = [root, *root.children(recursive=True)]
         except psutil.Error:
             return
+        tree = [process for process in tree if process.pid not in self._excluded()]
         now, cpu, rss = time.monotonic(), {}, {}
         for process in tree:
             try:
@@ -387,6 +388,15 @@ class TreeSampler(_Periodic):
                     used[role] = used.get(role, 0.0) + 100.0 * (total - before[pid][1]) / (now - then)
             self.samples.append((now, used, rss))
         self._last = (now, cpu)
+
+    def _excluded(self) -> set[int]:
+        """``exclude_pid`` and its descendants (the server, when the tree is the load generator's)."""
+        if self.exclude_pid is None:
+            return set()
+        try:
+            return {self.exclude_pid, *(p.pid for p in psutil.Process(self.exclude_pid).children(recursive=True))}
+        except psutil.Error:
+            return {self.exclude_pid}
 
     def summary(self, since: float) -> dict:
         """CPU % (all and by role) and memory (MB: start, end, max, slope per minute over the later two

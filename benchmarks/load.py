@@ -192,7 +192,8 @@ def run_level(url: str, server_pid: int, clients: int, seconds: float, fps: floa
         for worker in workers:
             worker.start()
         wait_connected(ready, processes)
-        server, health, client_side = TreeSampler(server_pid), HealthPoller(url), TreeSampler(os.getpid())
+        server, health, client_side = (TreeSampler(server_pid), HealthPoller(url),
+                                          TreeSampler(os.getpid(), exclude_pid=server_pid))
         for sampler in (server, health, client_side):
             sampler.start()
         start = time.monotonic() + START_DELAY_S
