@@ -59,3 +59,22 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
         raise InvalidImageError(f"could not decode an image from {_describe(data)}: {exc}") from exc
+
+
+def sample_images() -> list[bytes]:
+    """A small drawing in every accepted format, with alpha and with an EXIF rotation: one of each way
+    ``decode_image`` can go, for warming up the decoders (``Recognizer.warm_up``)."""
+    gray = np.full((48, 64), 235, np.uint8)
+    gray[10:38, 20:26] = gray[10:16, 20:44] = 30  # a 7
+    image = Image.fromarray(gray)
+    samples = []
+    for fmt in ("JPEG", "PNG", "WEBP", "BMP", "GIF"):
+        buffer = io.BytesIO()
+        image.save(buffer, fmt)
+        samples.append(buffer.getvalue())
+    rotated, exif = io.BytesIO(), Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees
+    image.save(rotated, "JPEG", exif=exif)
+    transparent = io.BytesIO()
+    image.convert("LA").save(transparent, "PNG")
+    return samples + [rotated.getvalue(), transparent.getvalue()]

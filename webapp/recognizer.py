@@ -16,7 +16,8 @@ import numpy as np
 
 from training import decode, preprocess
 from webapp import detect
-from webapp.imaging import decode_image
+from webapp.errors import InvalidImageError
+from webapp.imaging import decode_image, sample_images
 
 CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (training pads 5-40%)
 
@@ -124,6 +125,20 @@ class Recognizer:
         return {"numbers": numbers, "image": {"width": prepared.width, "height": prepared.height},
                 "model": {"name": info.get("name"), "version": info.get("version")},
                 "timing_ms": {k: round(v * 1000, 2) for k, v in prepared.timing.items()}}
+
+    def warm_up(self) -> None:
+        """Decode and search one small image of each kind now, and one that is not an image.
+
+        Their first use imports Pillow's format plugins and numpy's masked arrays. Under eventlet, a call
+        offloaded while another thread holds the import lock runs on the event loop itself (``tpool``
+        avoids an import deadlock that way), so a first frame's imports would stall every client.
+        """
+        for data in sample_images():
+            self.prepare(data)
+        try:
+            self.prepare(b"not an image")
+        except InvalidImageError:
+            pass
 
     def prepare(self, data: bytes) -> Prepared:
         """Decode, find the numbers and normalise each: the model's batch and its geometry."""

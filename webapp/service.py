@@ -83,6 +83,7 @@ class ReaderService:
             backend.start()
         offload = green.offload_for(socketio.async_mode)
         recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
+        recognizer.warm_up()
         return cls(backend, recognizer, socketio, config)
 
     def status(self) -> dict:

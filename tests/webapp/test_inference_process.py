@@ -1,6 +1,7 @@
 """INFERENCE="process" (the default): the model in a spawned worker that may die and is replaced."""
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 
 import numpy as np
 
-from digit_paper import centred, encode
+from digit_paper import centred, encode, photo
 from reader_harness import ROOT, assert_result_schema, error_of, texts, wait_until, without_timing
 
 RECOGNIZE = "/api/v1/recognize"
@@ -141,3 +142,33 @@ def test_web_process_never_imports_tensorflow():
     assert report["state"] == "ready" and report["status"] == 200, report
     assert report["numbers"] == ["4071"], report
     assert report["heavy"] == [], f"the web process imported {report['heavy'][:5]}"
+
+
+FIRST_READS = r"""
+import base64, json, sys
+from webapp import create_app
+app = create_app({"INFERENCE": "process", "ASYNC_MODE": "threading", "TESTING": True})
+service = app.extensions["digit_reader"]
+try:
+    loaded = set(sys.modules)
+    for blob in json.loads(sys.stdin.read()):
+        try:
+            service.recognizer.prepare(base64.b64decode(blob))
+        except Exception:  # the junk: an error is fine, an import is not
+            pass
+    print(json.dumps(sorted(set(sys.modules) - loaded)))
+finally:
+    service.backend.stop()
+"""
+
+
+def test_first_frames_import_nothing_on_the_event_loop():
+    """The app decodes and searches an image of each kind before it serves. Under eventlet, work offloaded
+    while another thread imports runs on the event loop itself, so a first frame's imports (Pillow's format
+    plugins, numpy.ma) would stall every client: after create_app, reading any image imports nothing."""
+    images = [encode(photo("4071", (640, 480), 80), fmt) for fmt in ("JPEG", "PNG", "WEBP", "BMP", "GIF")]
+    images += [encode(np.dstack([centred("17")] * 3 + [np.full((200, 480), 255, np.uint8)])), b"GIF89a junk"]
+    done = subprocess.run([sys.executable, "-c", FIRST_READS], capture_output=True, cwd=ROOT, timeout=240,
+                          input=json.dumps([base64.b64encode(image).decode() for image in images]).encode())
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert json.loads(done.stdout.decode().strip().splitlines()[-1]) == []
