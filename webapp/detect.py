@@ -22,6 +22,7 @@ from training import preprocess
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150
 OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
+PEAK_PIXELS = 150  # how much ink must stand out: about a small digit's strokes (or 0.1% of a small image)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     response = cv2.morphologyEx(padded, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
     response = cv2.GaussianBlur(response, (3, 3), 0)[inside]
-    peak = float(uint8_percentile(response, 99.9))
+    # the ink's contrast: a single small digit on a whole frame of paper is far less than 0.1% of it
+    peak = float(uint8_percentile(response, 100.0 * (1 - min(response.size / 1000, PEAK_PIXELS) / response.size)))
     if peak < 25:  # nothing stands out: blank paper, a plain wall
         return np.zeros_like(gray)
     otsu, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)

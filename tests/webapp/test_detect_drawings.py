@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes
+from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
 from reader_harness import iou
 from webapp import detect
 
@@ -77,3 +77,18 @@ def test_marks_on_the_desk_around_a_sheet_are_not_numbers(name, number):
     regions = detect.find_numbers(frame)
     assert len(regions) == 1, [r.box for r in regions]
     assert iou(regions[0].box, number) > 0.8, (regions[0].box, number)
+
+
+@pytest.mark.parametrize("digit", ["5", "4", "1"])
+def test_one_small_digit_on_a_whole_frame_of_paper_is_found(digit):
+    """A digit 40 px tall on a 1280x720 frame of grey paper is well under 0.1% of it: its contrast still counts."""
+    rng = np.random.default_rng(3)
+    page = sheet((1280, 720), [(digit, (600, 340), 40)], paper=205, ink=60).astype(np.float32)
+    gray = np.clip(cv2.GaussianBlur(page, (0, 0), 0.8) + rng.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
+    assert_one_region_around_the_ink(gray)
+
+
+def test_blank_paper_with_sensor_noise_holds_no_number():
+    rng = np.random.default_rng(7)
+    gray = np.clip(rng.normal(200, 6, (720, 1280)), 0, 255).astype(np.uint8)
+    assert detect.find_numbers(cv2.GaussianBlur(gray, (0, 0), 0.8)) == []
