@@ -26,7 +26,7 @@ DEFAULTS = {
     "UPLOAD_BURST": 20,
     "CONCURRENT_UPLOADS": 4,  # per remote address at once (429 past it)
     "MAX_CONCURRENT_UPLOADS": 32,  # all clients together (503 past it)
-    "FRAMES_READ_AT_ONCE": 3,  # Socket.IO frames read at once, all clients together; the others wait their turn
+    "FRAMES_READ_AT_ONCE": 2,  # Socket.IO frames read at once, all clients together (2: the event loop keeps a core)
     "CORS_ALLOWED_ORIGINS": None,  # Socket.IO origins: None means same-origin only; a comma list allows those
     "TRUSTED_PROXIES": 0,  # behind nginx: 1, so limits apply to X-Forwarded-For's client, not the proxy
     "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"
