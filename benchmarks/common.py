@@ -369,7 +369,8 @@ class TreeSampler(_Periodic):
             tree = [root, *root.children(recursive=True)]
         except psutil.Error:
             return
-        tree = [process for process in tree if process.pid not in self._excluded()]
+        excluded = self._excluded()
+        tree = [process for process in tree if process.pid not in excluded]
         now, cpu, rss = time.monotonic(), {}, {}
         for process in tree:
             try:

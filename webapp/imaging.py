@@ -66,15 +66,13 @@ def sample_images() -> list[bytes]:
     ``decode_image`` can go, for warming up the decoders (``Recognizer.warm_up``)."""
     gray = np.full((48, 64), 235, np.uint8)
     gray[10:38, 20:26] = gray[10:16, 20:44] = 30  # a 7
-    image = Image.fromarray(gray)
-    samples = []
-    for fmt in ("JPEG", "PNG", "WEBP", "BMP", "GIF"):
-        buffer = io.BytesIO()
-        image.save(buffer, fmt)
-        samples.append(buffer.getvalue())
-    rotated, exif = io.BytesIO(), Image.Exif()
+    image, exif = Image.fromarray(gray), Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 degrees
-    image.save(rotated, "JPEG", exif=exif)
-    transparent = io.BytesIO()
-    image.convert("LA").save(transparent, "PNG")
-    return samples + [rotated.getvalue(), transparent.getvalue()]
+    kinds = [(image, fmt, {}) for fmt in ("JPEG", "PNG", "WEBP", "BMP", "GIF")]
+    kinds += [(image, "JPEG", {"exif": exif}), (image.convert("LA"), "PNG", {})]
+    samples = []
+    for picture, fmt, options in kinds:
+        buffer = io.BytesIO()
+        picture.save(buffer, fmt, **options)
+        samples.append(buffer.getvalue())
+    return samples
