@@ -45,8 +45,9 @@ class SynthConfig:
             raise ValueError(f"max_angle must be within 0..45 degrees (6 and 9 must stay apart), got {self.max_angle}")
         if not 1 <= self.min_length <= self.max_length:
             raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}..{self.max_length}")
-        if not 0 <= self.clean_fraction <= 1:
-            raise ValueError(f"clean_fraction is a share within 0..1, got {self.clean_fraction}")
+        for share in ("clean_fraction", "pen_fraction"):
+            if not 0 <= getattr(self, share) <= 1:
+                raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
 
 
 @dataclass

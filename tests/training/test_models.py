@@ -84,14 +84,16 @@ def _cli(*args, store_dir: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path):
-    run = _cli("train", "--tiny", "--model", "crnn", "--name", "smoke", "--clean-fraction", "0.5", store_dir=tmp_path)
+    run = _cli("train", "--tiny", "--model", "crnn", "--name", "smoke", "--clean-fraction", "0.5",
+               "--pen-fraction", "0.8", store_dir=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     folder = tmp_path / "smoke"
     assert {p.name for p in folder.iterdir()} >= {"model.keras", "card.json", "history.json", "curves.png"}
     card = json.loads((folder / "card.json").read_text())
     assert card["architecture"] == "crnn" and card["decoder"] == "ctc" and card["input"]["width"] == 256
     assert "train --tiny" in card["training"]["command"] and card["training"]["epochs_run"] == 2
-    assert card["data"]["synthesis"]["clean_fraction"] == 0.5 and card["data"]["synthesis"]["canvas_pen_fraction"] == 0.25
+    synthesis = card["data"]["synthesis"]
+    assert synthesis["clean_fraction"] == 0.5 and synthesis["pen_fraction"] == 0.8 and synthesis["canvas_pen_fraction"] == 0.4
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]  # staging renamed away
 
     run = _cli("evaluate", "smoke", "--lengths", "1-3", "--count", "24", "--json", store_dir=tmp_path)

@@ -57,10 +57,11 @@ def test_rotation_limit_keeps_6_and_9_apart():
         SynthConfig(max_angle=60)
 
 
+@pytest.mark.parametrize("field", ["clean_fraction", "pen_fraction"])
 @pytest.mark.parametrize("share", [-0.1, 1.5])
-def test_clean_fraction_must_be_a_share(share):
-    with pytest.raises(ValueError, match=str(share)):
-        SynthConfig(clean_fraction=share)
+def test_shares_must_be_within_0_and_1(field, share):
+    with pytest.raises(ValueError, match=f"{field}.*{share}"):
+        SynthConfig(**{field: share})
 
 
 def test_thinning_leaves_a_one_pixel_centre_line():
