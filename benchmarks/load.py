@@ -4,8 +4,8 @@
 
 Each client is a real ``socketio.Client`` on the websocket transport that sends a 640x480 JPEG
 webcam frame (``benchmarks.scenes.render_webcam``, MNIST test digits) every 1/fps seconds, on a
-timer whatever the answers: the server keeps one waiting frame per client and answers an older
-one with a ``frame_dropped`` error. The clients run in separate processes (``--client-procs``;
+timer whatever the answers: the server keeps one waiting frame per client, drops an older one unread
+and counts it in the ``dropped`` field of the answer to the frame that replaced it. The clients run in separate processes (``--client-procs``;
 by default one per 15 clients, at most 4) so that the Python client side is not the bottleneck;
 each process's send lag (how late frames leave against the timer) is reported to show it.
 
@@ -57,6 +57,7 @@ class SimClient:
         self.pending: dict[int, float] = {}  # seq -> send time (monotonic)
         self.results: list[tuple[float, float]] = []  # (send time, latency)
         self.errors: Counter = Counter()
+        self.dropped = 0  # frames the server dropped unread (a newer one replaced them)
         self.disconnects = 0  # by the server or the network, not by ``close``
         self.closing = False
         self.sio = socketio.Client(reconnection=False)
@@ -81,13 +82,22 @@ class SimClient:
         self.sio.disconnect()
 
     def _on_result(self, data: dict) -> None:
+        self._forget_dropped(data)
         sent = self.pending.pop(data.get("seq"), None)
         if sent is not None:
             self.results.append((sent, time.monotonic() - sent))
 
     def _on_error(self, data: dict) -> None:
+        self._forget_dropped(data)
         self.errors[(data.get("error") or {}).get("code", "unknown")] += 1
         self.pending.pop(data.get("seq"), None)
+
+    def _forget_dropped(self, answer: dict) -> None:
+        """The frames sent just before the answered one that the server dropped unread."""
+        seq, dropped = answer.get("seq"), answer.get("dropped") or 0
+        if isinstance(seq, int):
+            for old in range(seq - dropped, seq):
+                self.dropped += self.pending.pop(old, None) is not None
 
     def _on_disconnect(self, *reason) -> None:
         self.disconnects += not self.closing
@@ -143,6 +153,7 @@ def client_process(url: str, indices: list[int], total: int, frames: list[bytes]
         "sent": sum(client.seq for client in clients),
         "results": [(sent - start, latency) for client in clients for sent, latency in client.results],
         "errors": dict(sum((client.errors for client in clients), Counter())),
+        "dropped": sum(client.dropped for client in clients),
         "unanswered": sum(len(client.pending) for client in clients),
         "disconnects": sum(client.disconnects for client in clients),
         "lags": lags,
@@ -218,7 +229,7 @@ def summarize(reports: list[dict], clients: int, processes: int, seconds: float,
     results = [r for report in reports for r in report["results"]]
     errors = sum((Counter(report["errors"]) for report in reports), Counter())
     sent = sum(report["sent"] for report in reports)
-    dropped = errors.pop("frame_dropped", 0)
+    dropped = sum(report["dropped"] for report in reports)
     first = stats((latency for at, latency in results if at < seconds / 3), 1000)
     last = stats((latency for at, latency in results if at >= 2 * seconds / 3), 1000)
     summary = {

@@ -15,3 +15,13 @@ def error_of(payload) -> tuple[str, str]:
     assert isinstance(error["code"], str) and error["code"], error
     assert isinstance(error["message"], str) and error["message"], error
     return error["code"], error["message"]
+
+
+def seqs_accounted_for(answers: list[dict]) -> list[int]:
+    """The seqs a client's answers (``result``/``error`` payloads) account for, sorted: each answer's own, and the
+    ``dropped`` frames it replaced, sent just before it (the client numbers its frames 1, 2, 3...)."""
+    seqs = []
+    for payload in answers:
+        assert isinstance(payload.get("dropped"), int) and payload["dropped"] >= 0, payload
+        seqs += range(payload["seq"] - payload["dropped"], payload["seq"] + 1)
+    return sorted(seqs)

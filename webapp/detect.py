@@ -70,8 +70,10 @@ def ink_is_dark(gray: np.ndarray) -> bool:
 
 def uint8_percentile(image: np.ndarray, q: float) -> int:
     """The ``q``th percentile (lower value) of a uint8 image, from its histogram: a pass over the pixels
-    instead of np.percentile's partition of a copy."""
-    counts = np.cumsum(np.bincount(image.ravel(), minlength=256))
+    instead of np.percentile's partition of a copy. OpenCV's histogram, not np.bincount: it does not widen
+    every pixel to 64 bits first, and it lets go of the interpreter lock (the web process's event loop
+    waits while a pool thread holds it)."""
+    counts = np.cumsum(cv2.calcHist([image], [0], None, [256], [0, 256]).ravel().astype(np.int64))
     return int(np.searchsorted(counts, q / 100.0 * (counts[-1] - 1), side="right"))
 
 

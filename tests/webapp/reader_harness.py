@@ -114,8 +114,9 @@ def assert_result_schema(result: dict, width: int, height: int) -> None:
 
 
 def without_timing(result: dict) -> dict:
-    """A result minus what legitimately differs between two reads of one image (timings, the socket's seq)."""
-    return {k: v for k, v in result.items() if k not in ("timing_ms", "seq")}
+    """A result minus what legitimately differs between two reads of one image (timings, the socket's seq and
+    dropped count)."""
+    return {k: v for k, v in result.items() if k not in ("timing_ms", "seq", "dropped")}
 
 
 def texts(result: dict) -> list[str]:

@@ -92,3 +92,9 @@ def test_blank_paper_with_sensor_noise_holds_no_number():
     rng = np.random.default_rng(7)
     gray = np.clip(rng.normal(200, 6, (720, 1280)), 0, 255).astype(np.uint8)
     assert detect.find_numbers(cv2.GaussianBlur(gray, (0, 0), 0.8)) == []
+
+
+@pytest.mark.parametrize("q", [0, 10, 50, 90, 99.9, 100])
+def test_uint8_percentile_is_numpys_lower_percentile_also_of_a_view(q):
+    image = np.random.default_rng(3).integers(0, 256, (90, 130), dtype=np.uint8)[5:-5, 7:-7]  # not contiguous
+    assert detect.uint8_percentile(image, q) == int(np.percentile(image, q, method="lower"))
