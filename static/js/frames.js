@@ -169,8 +169,20 @@
 
     // Answers for unknown seqs (timed out, or from before a reconnect) are dropped.
     route(message, result, error) {
-      const owner = message && this.owners.get(message.seq);
+      if (!message) return;
+      this.settleDropped(message.seq, message.dropped);
+      const owner = this.owners.get(message.seq);
       if (owner) owner.settle(message.seq, result, error);
+    }
+
+    // The server dropped unread the `count` frames sent just before `seq` (a newer frame replaced each while
+    // it waited): their channels stop waiting for them.
+    settleDropped(seq, count) {
+      if (!Number.isInteger(seq) || !Number.isInteger(count)) return;
+      for (let old = Math.max(1, seq - count); old < seq; old += 1) {
+        const owner = this.owners.get(old);
+        if (owner) owner.settle(old, null, { code: 'frame_dropped', message: 'A newer frame replaced this one.' });
+      }
     }
   }
 

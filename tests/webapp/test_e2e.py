@@ -292,3 +292,30 @@ def test_model_select_lists_the_models_and_the_one_in_use(ui):
     expect(select).to_have_value(models["active"])
     expect(page.locator("#status")).to_contain_text(models["active"])
     ui.assert_no_script_errors()
+
+
+ROUTE_A_DROPPED_FRAME = """() => new Promise((resolve) => {
+  const handlers = {};
+  const socket = { connected: true, on: (name, handler) => { handlers[name] = handler; }, emit: () => {} };
+  const router = new window.DigitReader.FrameRouter(socket, () => null);
+  const heard = [];
+  const channel = (name) => router.channel(name, {
+    capture: async () => new Blob([new Uint8Array([1])]),
+    onResult: () => heard.push([name, 'result']),
+    onError: (error) => heard.push([name, error.code]),
+  });
+  const sent = [channel('draw'), channel('webcam')];
+  sent.forEach((c) => c.request());
+  setTimeout(() => {
+    const newest = Math.max(...sent.map((c) => c.flight.seq));
+    handlers.result({ seq: newest, dropped: 1, numbers: [] });  // the other frame was dropped unread
+    setTimeout(() => resolve(heard.sort()), 100);
+  }, 200);
+})"""
+
+
+def test_a_frame_counted_as_dropped_in_another_answer_stops_its_channel_waiting(ui):
+    """The page's frame router, in the browser: an answer's ``dropped`` settles the frames sent just before it,
+    so their mode sends again at once instead of waiting out its timeout."""
+    heard = ui.page.evaluate(ROUTE_A_DROPPED_FRAME)
+    assert sorted(code for _, code in heard) == ["frame_dropped", "result"], heard
