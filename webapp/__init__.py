@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     if socketio.async_mode == "eventlet":
         _close_sockets_on_sigterm(app.extensions["digit_reader"], 2 * app.config["INFERENCE_TIMEOUT_S"],
                                   app.config["CLOSE_GRACE_S"])
+    if not app.testing:  # a server builds one app; tests build many, and frozen objects are never freed
+        green.freeze_startup_objects()
     return app
 
 

@@ -2,6 +2,7 @@
 shutdown that ends every websocket for eventlet, and freed image buffers handed back to the system."""
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import weakref
@@ -26,6 +27,15 @@ def return_big_buffers_to_the_system(threshold_bytes: int = 1 << 20) -> bool:
         return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold_bytes))
     except (OSError, AttributeError):
         return False
+
+
+def freeze_startup_objects() -> None:
+    """Put every object alive after start (modules, the app, the warm-up's caches) out of the garbage
+    collector's reach. Each full collection walked all ~90,000 of them: 45 ms on a quiet core, 50-75 ms every
+    4.5 s at 50 clients, with the event loop stopped for all of them, the slowest /healthz answers of the
+    load benchmark. Objects made after start are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def offload_for(async_mode: str):
