@@ -23,6 +23,7 @@ WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150
 OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
 PEAK_PIXELS = 150  # how much ink must stand out: about a small digit's strokes (or 0.1% of a small image)
+MAX_SLOPE = 0.5  # the steepest slant of writing taken for a tilted line (27 degrees): beyond, lines are stacked
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,14 @@ def _inside(a, b) -> bool:
     return a[2] * a[3] <= b[2] * b[3] and ix * iy >= 0.8 * a[2] * a[3]
 
 
+def _stray_stroke_of(a, b) -> bool:
+    """Box ``a`` is a short stroke overlapping box ``b``'s corner or edge: a 5's bar written apart and past
+    the digit's end, a 7's crossbar, not a number of its own (no one writes one into another's box)."""
+    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return ix > 0 and iy > 0 and a[3] < 0.5 * b[3] and a[2] * a[3] < 0.25 * b[2] * b[3]
+
+
 def _merge_once(groups: list[list], belong) -> bool:
     """Merge the first pair of groups whose boxes ``belong`` together; False when none do."""
     boxes = [union(g) for g in groups]
@@ -206,19 +215,40 @@ def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, i
         return groups
     while len(groups) > 1 and _merge_once(groups, _side_by_side):
         pass
-    while len(groups) > 1 and _merge_once(groups, _inside):
+    while len(groups) > 1 and _merge_once(groups, lambda a, b: _inside(a, b) or _stray_stroke_of(a, b)):
         pass
     return groups
 
 
+def writing_slope(regions: list[Region]) -> float:
+    """How the lines of writing slant (dy/dx): the median, over numbers of three or more pieces, of the line
+    through their pieces' centres. A photo of a tilted sheet slants every line alike; 0 when nothing shows it."""
+    slopes = []
+    for region in regions:
+        if len(region.parts) >= 3:
+            xs = np.array([x + w / 2 for x, _, w, _ in region.parts])
+            ys = np.array([y + h / 2 for _, y, _, h in region.parts])
+            if np.ptp(xs) > 0:
+                slopes.append(np.polyfit(xs, ys, 1)[0])
+    return float(np.clip(np.median(slopes), -MAX_SLOPE, MAX_SLOPE)) if slopes else 0.0
+
+
 def reading_order(regions: list[Region]) -> list[Region]:
-    """Lines top to bottom (regions overlapping vertically by half share a line), left to right within."""
+    """Lines top to bottom, left to right within. Two numbers share a line when they overlap vertically by half,
+    measured along the writing's slant: on a tilted sheet a line's right end sits higher or lower than its left."""
+    slope = writing_slope(regions)
+
+    def span(region: Region) -> tuple[float, float]:  # the box's vertical extent with the slant taken out
+        x, y, w, h = region.box
+        top = y - slope * (x + w / 2)
+        return top, top + h
+
     lines: list[list[Region]] = []
-    for region in sorted(regions, key=lambda r: r.box[1] + r.box[3] / 2):
-        _, y, _, h = region.box
+    for region in sorted(regions, key=lambda r: sum(span(r))):
+        top, bottom = span(region)
         for line in lines:
-            _, ly, _, lh = union([r.box for r in line])
-            if min(y + h, ly + lh) - max(y, ly) > 0.5 * min(h, lh):
+            line_top, line_bottom = min(span(r)[0] for r in line), max(span(r)[1] for r in line)
+            if min(bottom, line_bottom) - max(top, line_top) > 0.5 * min(bottom - top, line_bottom - line_top):
                 line.append(region)
                 break
         else:
