@@ -49,8 +49,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     if ink_is_dark(gray):
         img = 255.0 - img
     # Background estimate: a grey opening wider than any stroke removes the ink and keeps
-    # slow light changes (shadows, vignetting), so subtracting it flattens uneven light.
-    k = max(3, (min(gray.shape) // 3) | 1)
+    # slow light changes (shadows, vignetting), so subtracting it flattens uneven light. Strokes scale
+    # with the digits' height, the crop's height: a third of the crop's width would be narrower than the
+    # stroke of a lone, boldly written 1, and the opening would hollow it into two thin lines.
+    k = max(3, (gray.shape[0] // 3) | 1)
     background = cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     ink = img - background
     peak = float(np.percentile(ink, 99.7))

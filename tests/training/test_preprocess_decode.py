@@ -38,6 +38,15 @@ def _one_hot(classes, steps_per_class=1):
     return logits
 
 
+def test_a_bold_lone_1_in_a_tight_crop_keeps_its_stroke_whole():
+    # a crop of one "1" is narrow: the stroke is 26 px wide in a crop 60 px wide; the background estimate must
+    # still be wider than the stroke, or the stroke's middle counts as background and the 1 turns hollow
+    image = np.full((130, 60), 225, np.uint8)
+    image[15:115, 17:43] = 30
+    ink = preprocess.ink_map(image)
+    assert ink[65, 17:43].min() > 0.9, ink[65, 10:50].round(2)
+
+
 def test_ctc_decoding_merges_repeats_and_splits_on_blanks():
     # classes: digit d is d + 1, blank is 0: "3 3 _ 3 _ _ 7" -> "337"
     digits = decode.ctc_greedy(_one_hot([4, 4, 0, 4, 0, 0, 8]))
