@@ -5,9 +5,10 @@
 Each client is a real ``socketio.Client`` on the websocket transport that sends a 640x480 JPEG
 webcam frame (``benchmarks.scenes.render_webcam``, MNIST test digits) every 1/fps seconds, on a
 timer whatever the answers: the server keeps one waiting frame per client, drops an older one unread
-and counts it in the ``dropped`` field of the answer to the frame that replaced it. The clients run in separate processes (``--client-procs``;
-by default one per 15 clients, at most 4) so that the Python client side is not the bottleneck;
-each process's send lag (how late frames leave against the timer) is reported to show it.
+and counts it in the ``dropped`` field of the answer to the frame that replaced it. The clients run
+in separate processes (``--client-procs``; by default one per 15 clients, at most 4) so that the
+Python client side is not the bottleneck; each process's send lag (how late frames leave against
+the timer) is reported to show it.
 
 Measured per level (all levels against one server, in increasing order): result latency (send
 -> ``result`` with that seq), frames sent / processed / dropped per second, the server's CPU %

@@ -190,8 +190,8 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     config.name = config.name or f"{config.model}"
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
-    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle,
-                        clean_fraction=config.clean_fraction, pen_fraction=config.pen_fraction)  # paper, camera: defaults
+    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle,  # paper, camera: defaults
+                        clean_fraction=config.clean_fraction, pen_fraction=config.pen_fraction)
     folder = CHECKPOINT_DIR / config.name
     folder.mkdir(parents=True, exist_ok=True)
     model, state = _load_or_build(config, folder, resume)

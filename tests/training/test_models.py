@@ -93,7 +93,8 @@ def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path
     assert card["architecture"] == "crnn" and card["decoder"] == "ctc" and card["input"]["width"] == 256
     assert "train --tiny" in card["training"]["command"] and card["training"]["epochs_run"] == 2
     synthesis = card["data"]["synthesis"]
-    assert synthesis["clean_fraction"] == 0.5 and synthesis["pen_fraction"] == 0.8 and synthesis["canvas_pen_fraction"] == 0.4
+    assert synthesis["clean_fraction"] == 0.5 and synthesis["pen_fraction"] == 0.8
+    assert synthesis["canvas_pen_fraction"] == 0.4
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]  # staging renamed away
 
     run = _cli("evaluate", "smoke", "--lengths", "1-3", "--count", "24", "--json", store_dir=tmp_path)
