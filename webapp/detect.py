@@ -180,18 +180,22 @@ def _side_by_side(a, b) -> bool:
     return gap_x >= -0.3 * min(a[2], b[2]) and _linked(a, b)  # side by side only: stacking would merge lines
 
 
+def _overlap(a, b) -> tuple[int, int]:
+    """How far two boxes overlap in x and in y (zero or less where they do not)."""
+    return (min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]),
+            min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+
+
 def _inside(a, b) -> bool:
     """At least 80% of box ``a`` lies within box ``b`` (a 5's detached bar, the rim of a loop)."""
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return a[2] * a[3] <= b[2] * b[3] and ix * iy >= 0.8 * a[2] * a[3]
+    ix, iy = _overlap(a, b)
+    return a[2] * a[3] <= b[2] * b[3] and max(0, ix) * max(0, iy) >= 0.8 * a[2] * a[3]
 
 
 def _stray_stroke_of(a, b) -> bool:
     """Box ``a`` is a short stroke overlapping box ``b``'s corner or edge: a 5's bar written apart and past
     the digit's end, a 7's crossbar, not a number of its own (no one writes one into another's box)."""
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    ix, iy = _overlap(a, b)
     return ix > 0 and iy > 0 and a[3] < 0.5 * b[3] and a[2] * a[3] < 0.25 * b[2] * b[3]
 
 
@@ -237,23 +241,21 @@ def reading_order(regions: list[Region]) -> list[Region]:
     """Lines top to bottom, left to right within. Two numbers share a line when they overlap vertically by half,
     measured along the writing's slant: on a tilted sheet a line's right end sits higher or lower than its left."""
     slope = writing_slope(regions)
-
-    def span(region: Region) -> tuple[float, float]:  # the box's vertical extent with the slant taken out
+    spans = []  # (top, bottom, region): each box's vertical extent with the slant taken out
+    for region in regions:
         x, y, w, h = region.box
         top = y - slope * (x + w / 2)
-        return top, top + h
-
-    lines: list[list[Region]] = []
-    for region in sorted(regions, key=lambda r: sum(span(r))):
-        top, bottom = span(region)
-        for line in lines:
-            line_top, line_bottom = min(span(r)[0] for r in line), max(span(r)[1] for r in line)
+        spans.append((top, top + h, region))
+    lines: list[tuple[float, float, list[Region]]] = []  # (top, bottom, regions) of each line so far
+    for top, bottom, region in sorted(spans, key=lambda s: s[0] + s[1]):
+        for n, (line_top, line_bottom, members) in enumerate(lines):
             if min(bottom, line_bottom) - max(top, line_top) > 0.5 * min(bottom - top, line_bottom - line_top):
-                line.append(region)
+                members.append(region)
+                lines[n] = (min(top, line_top), max(bottom, line_bottom), members)
                 break
         else:
-            lines.append([region])
-    return [r for line in lines for r in sorted(line, key=lambda r: r.box[0])]
+            lines.append((top, bottom, [region]))
+    return [r for _, _, members in lines for r in sorted(members, key=lambda r: r.box[0])]
 
 
 def find_numbers(gray: np.ndarray) -> list[Region]:

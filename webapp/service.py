@@ -42,7 +42,6 @@ class ReaderService:
     def __init__(self, backend, recognizer: Recognizer, socketio, config: dict):
         self.backend, self.recognizer, self.socketio = backend, recognizer, socketio
         self.slots: dict[str, Slot] = {}
-        self.frames_dropped = 0
         # At most this many frames are read at once, whoever sent them; other clients' frames wait in their
         # slots (the newest only) and are taken in turn. Reading every client's frame at once would share the
         # CPU between them all and make every answer late; this way a frame waits at most one frame interval
@@ -130,7 +129,6 @@ class ReaderService:
                 # client sends replaces one, and an event per dropped frame cost the web process most of its
                 # time sending them (a third of its samples at 50 clients).
                 frame.dropped_before = dropped.dropped_before + 1
-                self.frames_dropped += 1
             if not slot.busy and not slot.queued:
                 slot.queued = True
                 self.turns.append(sid)

@@ -176,9 +176,9 @@ def test_first_frames_import_nothing_on_the_event_loop():
 
 
 FROZEN = r"""
-import gc, json
+import gc, json, sys
 from webapp import create_app
-app = create_app({"INFERENCE": "process", "ASYNC_MODE": "threading", "TESTING": AS_TESTED})
+app = create_app({"INFERENCE": "process", "ASYNC_MODE": "threading", "TESTING": sys.argv[1] == "testing"})
 try:
     print(json.dumps(gc.get_freeze_count()))
 finally:
@@ -190,7 +190,7 @@ finally:
 def test_a_served_app_puts_its_startup_objects_out_of_the_collectors_reach(testing):
     """A full garbage collection walked every object alive since start (50-75 ms with the event loop stopped,
     every few seconds under load): a served app freezes them; a test app, built many times over, does not."""
-    done = subprocess.run([sys.executable, "-c", FROZEN.replace("AS_TESTED", str(testing))], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", FROZEN, "testing" if testing else "served"], capture_output=True,
                           cwd=ROOT, timeout=240)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     frozen = json.loads(done.stdout.decode().strip().splitlines()[-1])
