@@ -16,8 +16,8 @@ def _train(args) -> int:
     from training.train import TrainConfig, train
 
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
-    config = TrainConfig.tiny(**overrides) if args.tiny else TrainConfig(**overrides)
     try:
+        config = TrainConfig.tiny(**overrides) if args.tiny else TrainConfig(**overrides)
         train(config, resume=args.resume)
     except (store.ModelNotFoundError, ValueError) as exc:  # a bad --init-from: say so, no traceback
         print(f"error: {exc}", file=sys.stderr)
@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, kind in (("batch-size", int), ("steps-per-epoch", int), ("epochs", int), ("time-budget-min", float),
                        ("learning-rate", float), ("patience", int), ("max-length", int), ("max-angle", float),
                        ("clean-fraction", float), ("pen-fraction", float), ("validation-strings", int),
-                       ("test-strings", int), ("seed", int), ("workers", int)):
+                       ("test-strings", int), ("seed", int), ("workers", int),
+                       ("processes", int), ("reuse", int)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")

@@ -236,3 +236,19 @@ class SequenceGenerator:
         samples = [self.sample(rng, length) for _ in range(size)]
         inputs = np.stack([preprocess.normalize_line(s.image)[0] for s in samples])
         return inputs, [s.text for s in samples]
+
+
+# One generator per data process (``--processes``): set once by ``start_worker``, then used by ``worker_batch``.
+_worker_generator: SequenceGenerator | None = None
+
+
+def start_worker(digits: Digits, config: SynthConfig, seed: int) -> None:
+    """Pool initializer: build this process's generator (the same strings as in the parent, key for key)."""
+    global _worker_generator
+    cv2.setNumThreads(1)  # one process per core already: OpenCV's own threads would only contend
+    _worker_generator = SequenceGenerator(digits, config, seed)
+
+
+def worker_batch(size: int, *key: int) -> tuple[np.ndarray, list[str]]:
+    """``SequenceGenerator.batch`` in a data process."""
+    return _worker_generator.batch(size, *key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import shlex
 import subprocess
@@ -21,7 +22,7 @@ from keras import ops
 
 from training import datasets, evaluate, models, store
 from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
-from training.synth import SequenceGenerator, SynthConfig, encode_labels
+from training.synth import SequenceGenerator, SynthConfig, encode_labels, start_worker, worker_batch
 
 CHECKPOINT_DIR = store.STORE_DIR / ".checkpoints"
 
@@ -46,7 +47,14 @@ class TrainConfig:
     test_strings: int = 2000
     seed: int = 1
     workers: int = 2
+    processes: int = 0  # generate strings in this many processes (0: in threads of this one); for many-core machines
+    reuse: int = 1  # show each epoch's strings this many epochs running, in a new order (when data is the bottleneck)
     init_from: str = ""  # start from this stored model's weights (fine-tuning) instead of from scratch
+
+    def __post_init__(self):
+        if self.reuse < 1 or self.processes < 0:
+            raise ValueError(f"--reuse must be 1 or more and --processes 0 or more, got {self.reuse} and "
+                             f"{self.processes}")
 
     @classmethod
     def tiny(cls, **overrides) -> "TrainConfig":
@@ -70,21 +78,57 @@ def positional_loss(labels, logits):
 
 
 class SyntheticBatches(keras.utils.PyDataset):
-    """Fresh strings every epoch, fixed by (seed, epoch, index) so a resumed run sees the same data."""
+    """Fresh strings every ``reuse`` epochs, fixed by (seed, data epoch, index) so a resumed run sees the same data.
+
+    With ``config.processes`` the strings are made in spawned processes (threads here only wait on them);
+    with ``config.reuse`` > 1 the batches of the current data epoch are kept in memory and replayed shuffled.
+    """
 
     def __init__(self, generator: SequenceGenerator, config: TrainConfig, epoch: int = 0):
-        super().__init__(workers=max(1, config.workers), use_multiprocessing=False)
+        threads = max(1, config.workers, config.processes)
+        super().__init__(workers=threads, use_multiprocessing=False, max_queue_size=2 * threads)
         self.generator, self.config, self.epoch = generator, config, epoch
+        self.pool = _data_pool(generator, config.processes) if config.processes else None
+        self.cache: dict[tuple[int, int], tuple] = {}
 
     def __len__(self) -> int:
         return self.config.steps_per_epoch
 
     def __getitem__(self, index: int):
-        inputs, texts = self.generator.batch(self.config.batch_size, self.epoch, index)
+        data_epoch, replay = divmod(self.epoch, max(1, self.config.reuse))
+        if replay:  # a replayed epoch: the same batches in another order
+            index = int(self.generator.rng(data_epoch, replay, len(self)).permutation(len(self))[index])
+        key = (data_epoch, index)
+        if key not in self.cache:
+            batch = self._make(data_epoch, index)
+            if self.config.reuse < 2:
+                return batch
+            self.cache[key] = batch
+        return self.cache[key]
+
+    def _make(self, data_epoch: int, index: int):
+        size = self.config.batch_size
+        if self.pool is None:
+            inputs, texts = self.generator.batch(size, data_epoch, index)
+        else:
+            inputs, texts = self.pool.apply(worker_batch, (size, data_epoch, index))
         return inputs, encode_labels(texts, self.config.max_length)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+        current = self.epoch // max(1, self.config.reuse)
+        self.cache = {key: batch for key, batch in self.cache.items() if key[0] == current}
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+
+
+def _data_pool(generator: SequenceGenerator, processes: int):
+    """Spawned, not forked: the parent runs a multithreaded deep-learning runtime, which fork can deadlock."""
+    context = multiprocessing.get_context("spawn")
+    return context.Pool(processes, initializer=start_worker,
+                        initargs=(generator.digits, generator.config, generator.seed))
 
 
 class ValidationAccuracy(keras.callbacks.Callback):
@@ -103,14 +147,19 @@ class ValidationAccuracy(keras.callbacks.Callback):
 
 
 class CosineSchedule(keras.callbacks.Callback):
-    """Learning rate from ``base`` down to 5% of it over ``epochs``, by epoch (resumes where it was)."""
+    """Learning rate from ``base`` down to 5% of it over ``epochs``, by epoch (resumes where it was); with a time
+    budget (``minutes``), by whichever of epochs or minutes is further along, so it ends low either way."""
 
-    def __init__(self, base: float, epochs: int):
+    def __init__(self, base: float, epochs: int, minutes: float = 0.0, already_spent_s: float = 0.0):
         super().__init__()
         self.base, self.epochs = base, epochs
+        self.budget_s, self.started = minutes * 60, time.time() - already_spent_s
 
     def on_epoch_begin(self, epoch, logs=None):
-        progress = min(1.0, epoch / max(1, self.epochs - 1))
+        progress = epoch / max(1, self.epochs - 1)
+        if self.budget_s:  # the epoch about to run should end at about this share of the budget
+            progress = max(progress, (time.time() - self.started) / self.budget_s)
+        progress = min(1.0, progress)
         self.model.optimizer.learning_rate.assign(self.base * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * progress))))
 
 
@@ -204,14 +253,17 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
         ValidationAccuracy(val_set, decoder),
         keras.callbacks.ModelCheckpoint(folder / "best.keras", monitor="val_sequence_accuracy", mode="max",
                                         save_best_only=True),
-        CosineSchedule(config.learning_rate, config.epochs),
+        CosineSchedule(config.learning_rate, config.epochs, config.time_budget_min, state["spent_s"]),
         keras.callbacks.EarlyStopping(monitor="val_sequence_accuracy", mode="max", patience=config.patience),
         ResumeState(folder, state, state.setdefault("commands", []) + [command_line()]),
     ]
     if config.time_budget_min:
         callbacks.append(TimeBudget(config.time_budget_min, state["spent_s"]))
     batches = SyntheticBatches(SequenceGenerator(train_digits, synth, config.seed), config, state["epoch"])
-    model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
+    try:
+        model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
+    finally:
+        batches.close()
     final = json.loads((folder / "state.json").read_text())
     best = keras.saving.load_model(folder / "best.keras", compile=False)
     spent_s = final["spent_s"] + final.get("inherited_s", 0.0)  # a fine-tuned model's time includes its parent's
