@@ -19,7 +19,7 @@ def _train(args) -> int:
     try:
         config = TrainConfig.tiny(**overrides) if args.tiny else TrainConfig(**overrides)
         train(config, resume=args.resume)
-    except (store.ModelNotFoundError, ValueError) as exc:  # a bad --init-from: say so, no traceback
+    except (store.ModelNotFoundError, ValueError) as exc:  # a bad --init-from or setting: say so, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

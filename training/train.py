@@ -95,16 +95,14 @@ class SyntheticBatches(keras.utils.PyDataset):
         return self.config.steps_per_epoch
 
     def __getitem__(self, index: int):
-        data_epoch, replay = divmod(self.epoch, max(1, self.config.reuse))
+        if self.config.reuse == 1:
+            return self._make(self.epoch, index)
+        data_epoch, replay = divmod(self.epoch, self.config.reuse)
         if replay:  # a replayed epoch: the same batches in another order
             index = int(self.generator.rng(data_epoch, replay, len(self)).permutation(len(self))[index])
-        key = (data_epoch, index)
-        if key not in self.cache:
-            batch = self._make(data_epoch, index)
-            if self.config.reuse < 2:
-                return batch
-            self.cache[key] = batch
-        return self.cache[key]
+        if (data_epoch, index) not in self.cache:
+            self.cache[data_epoch, index] = self._make(data_epoch, index)
+        return self.cache[data_epoch, index]
 
     def _make(self, data_epoch: int, index: int):
         size = self.config.batch_size
@@ -116,7 +114,7 @@ class SyntheticBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
-        current = self.epoch // max(1, self.config.reuse)
+        current = self.epoch // self.config.reuse
         self.cache = {key: batch for key, batch in self.cache.items() if key[0] == current}
 
     def close(self) -> None:
