@@ -107,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--name", help="folder name in model_store/ (default: the architecture)")
     for flag, kind in (("batch-size", int), ("steps-per-epoch", int), ("epochs", int), ("time-budget-min", float),
                        ("learning-rate", float), ("patience", int), ("max-length", int), ("max-angle", float),
-                       ("clean-fraction", float), ("pen-fraction", float), ("validation-strings", int),
-                       ("test-strings", int), ("seed", int), ("workers", int),
+                       ("clean-fraction", float), ("pen-fraction", float), ("elastic", float),
+                       ("validation-strings", int), ("test-strings", int), ("seed", int), ("workers", int),
                        ("processes", int), ("reuse", int)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")

@@ -39,12 +39,15 @@ class SynthConfig:
     pen_fraction: float = 0.5  # share of the clean drawings redrawn with one round pen, as the draw canvas does
     pen_widths: tuple[float, float] = (0.06, 0.2)  # the pen's width as a share of the digit height
     flagged_ones: float = 0.3  # share of 1s given the up-stroke most of Europe writes (MNIST's are mostly bare)
+    elastic: float = 0.0  # most a digit's ink moves in an elastic distortion, in pixels of MNIST's 28 (0: none)
 
     def __post_init__(self):
         if not 0 <= self.max_angle <= 45:
             raise ValueError(f"max_angle must be within 0..45 degrees (6 and 9 must stay apart), got {self.max_angle}")
         if not 1 <= self.min_length <= self.max_length:
             raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}..{self.max_length}")
+        if not 0 <= self.elastic <= 8:
+            raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
         for share in ("clean_fraction", "pen_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
@@ -72,10 +75,25 @@ def _tight(mask: np.ndarray) -> np.ndarray:
     return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else mask
 
 
+def elastic_warp(mask: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Bend the strokes as different hands would (Simard et al., 2003): a smooth random displacement
+    field, moving ink by at most a draw from 0..``strength`` pixels."""
+    h, w = mask.shape
+    # a coarse 5x5 grid of random moves, smoothly interpolated: stroke-sized bends, cheaper than blurring noise
+    coarse = rng.uniform(-1, 1, (2, 5, 5)).astype(np.float32)
+    dx, dy = (cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC) for grid in coarse)
+    scale = rng.uniform(0, strength) / max(1e-6, float(max(np.abs(dx).max(), np.abs(dy).max())))
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(mask, xs + dx * scale, ys + dy * scale, cv2.INTER_LINEAR, borderValue=0.0)
+
+
 def transform_digit(digit: np.ndarray, rng: np.random.Generator, height: int, max_angle: float,
-                    restroke: bool = True) -> np.ndarray:
-    """An MNIST digit (28x28 uint8) -> float mask in [0, 1], rotated, scaled to ``height``, restroked."""
+                    restroke: bool = True, elastic: float = 0.0) -> np.ndarray:
+    """An MNIST digit (28x28 uint8) -> float mask in [0, 1], bent (``elastic`` > 0), rotated, scaled to
+    ``height``, restroked."""
     mask = np.pad(digit.astype(np.float32) / 255.0, 8)
+    if elastic:  # draws from rng only when asked: strings without it stay as they were
+        mask = elastic_warp(mask, rng, elastic)
     angle = rng.uniform(-max_angle, max_angle)
     rotation = cv2.getRotationMatrix2D((mask.shape[1] / 2, mask.shape[0] / 2), angle, 1.0)
     mask = _tight(cv2.warpAffine(mask, rotation, mask.shape[::-1], flags=cv2.INTER_LINEAR))
@@ -214,8 +232,8 @@ class SequenceGenerator:
         clean = not cfg.realistic or rng.random() < cfg.clean_fraction
         pen = clean and cfg.pen_fraction > 0 and rng.random() < cfg.pen_fraction
         height = max(height, 40) if pen else height  # a centre line needs a few pixels of stroke to find
-        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle, cfg.restroke and not pen)
-                 for i in picks]
+        masks = [transform_digit(self.digits.images[i], rng, height, cfg.max_angle, cfg.restroke and not pen,
+                                 cfg.elastic) for i in picks]
         masks = [add_flag(m, rng) if self._flag(i, rng) else m for m, i in zip(masks, picks)]
         masks = [full_strength(m) for m in masks] if pen else masks  # faint strokes are still the pen's path
         mask, boxes = compose(masks, rng, cfg.vertical)

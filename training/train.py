@@ -43,6 +43,7 @@ class TrainConfig:
     max_angle: float = 15.0
     clean_fraction: float = SynthConfig.clean_fraction  # share of plain (canvas-like) strings; the rest are photos
     pen_fraction: float = SynthConfig.pen_fraction  # share of the plain strings redrawn with the draw canvas's pen
+    elastic: float = SynthConfig.elastic  # elastic distortion of each digit, up to this many pixels of 28
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -238,7 +239,8 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
     synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle,  # paper, camera: defaults
-                        clean_fraction=config.clean_fraction, pen_fraction=config.pen_fraction)
+                        clean_fraction=config.clean_fraction, pen_fraction=config.pen_fraction,
+                        elastic=config.elastic)
     folder = CHECKPOINT_DIR / config.name
     folder.mkdir(parents=True, exist_ok=True)
     model, state = _load_or_build(config, folder, resume)
@@ -311,7 +313,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
                  "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}",
                                "clean_fraction": config.clean_fraction,
-                               "pen_fraction": config.pen_fraction,
+                               "pen_fraction": config.pen_fraction, "elastic": config.elastic,
                                "canvas_pen_fraction": config.clean_fraction * config.pen_fraction}},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from training import preprocess, strokes
-from training.synth import SequenceGenerator, SynthConfig, add_flag, encode_labels
+from training.synth import SequenceGenerator, SynthConfig, add_flag, elastic_warp, encode_labels
 
 
 def test_labels_match_the_digits_drawn(train_digits):
@@ -115,3 +115,20 @@ def test_evaluation_strings_have_no_flags_and_training_strings_do():
 
     assert eval_config((1, 8)).flagged_ones == 0.0  # the test set's 1s as their writers wrote them
     assert SynthConfig().flagged_ones > 0
+
+
+def test_elastic_distortion_bends_a_digit_by_at_most_its_strength(train_digits):
+    mask = np.pad(train_digits.images[0].astype(np.float32) / 255.0, 8)
+    bent = elastic_warp(mask, np.random.default_rng(4), 3.0)
+    assert np.abs(bent - mask).max() > 0.3  # the strokes moved
+    assert abs(bent.sum() - mask.sum()) < 0.15 * mask.sum()  # the same ink, bent, not erased or smeared
+    distance_to_ink = cv2.distanceTransform((mask < 0.05).astype(np.uint8), cv2.DIST_L2, 5)
+    assert distance_to_ink[bent > 0.5].max() <= 3.0  # no stroke lands further away than the strength
+
+
+def test_elastic_strings_keep_their_digits_and_the_strength_is_checked(train_digits):
+    plain = SequenceGenerator(train_digits, SynthConfig(realistic=False), seed=2)
+    bent = SequenceGenerator(train_digits, SynthConfig(realistic=False, elastic=3.0), seed=2)
+    assert bent.sample(bent.rng(0), 4).text == plain.sample(plain.rng(0), 4).text  # picks come before the bending
+    with pytest.raises(ValueError, match="elastic.*20"):
+        SynthConfig(elastic=20.0)
