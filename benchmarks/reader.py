@@ -38,17 +38,6 @@ SAVED_FAILURES = 8  # images per set written to benchmarks/out/
 LISTED_FAILURES = 20  # truth vs read per set in the JSON
 
 
-def load_digits(split: str) -> datasets.Digits:
-    """MNIST test digits (final numbers) or the validation split of the training digits (development).
-
-    The training digits are those on this machine (cache, else the bundled 60,000), without a
-    download attempt: the split is the one training holds out from the same pool.
-    """
-    if split == "test":
-        return datasets.load_test_digits()
-    return datasets.train_validation_split(datasets.load_train_digits(allow_download=False))[1]
-
-
 def make_recognizer(model: str | None):
     """The app's recognizer over an in-process model, loaded and warmed before any timing."""
     from webapp.inference import LocalBackend
@@ -166,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
-    digits = load_digits(args.digits)
+    digits = datasets.held_out_digits(args.digits)
     recognizer, backend = make_recognizer(args.model)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sets = {}

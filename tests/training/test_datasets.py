@@ -64,3 +64,12 @@ def test_validation_split_is_fixed_and_disjoint(train_digits):
     assert np.array_equal(val_a.images, val_b.images)
     train_keys = {img.tobytes() for img in train_a.images}
     assert not any(img.tobytes() in train_keys for img in val_a.images[:200])
+
+
+def test_held_out_digits_are_the_test_set_or_the_validation_split():
+    validation = datasets.held_out_digits("validation")
+    assert np.array_equal(validation.images, datasets.train_validation_split(datasets.load_train_digits(
+        allow_download=False))[1].images)
+    assert len(datasets.held_out_digits("test")) == 10_000
+    with pytest.raises(ValueError, match="'train'"):
+        datasets.held_out_digits("train")  # the digits models learn from are not held out

@@ -85,7 +85,7 @@ def _cli(*args, store_dir: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path):
     run = _cli("train", "--tiny", "--model", "crnn", "--name", "smoke", "--clean-fraction", "0.5",
-               "--pen-fraction", "0.8", store_dir=tmp_path)
+               "--pen-fraction", "0.8", "--elastic", "2", store_dir=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     folder = tmp_path / "smoke"
     assert {p.name for p in folder.iterdir()} >= {"model.keras", "card.json", "history.json", "curves.png"}
@@ -94,14 +94,19 @@ def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path
     assert "train --tiny" in card["training"]["command"] and card["training"]["epochs_run"] == 2
     synthesis = card["data"]["synthesis"]
     assert synthesis["clean_fraction"] == 0.5 and synthesis["pen_fraction"] == 0.8
-    assert synthesis["canvas_pen_fraction"] == 0.4
+    assert synthesis["canvas_pen_fraction"] == 0.4 and synthesis["elastic"] == 2.0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]  # staging renamed away
 
     run = _cli("evaluate", "smoke", "--lengths", "1-3", "--count", "24", "--json", store_dir=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(run.stdout)
     assert set(figures["by_length"]) == {"1", "2", "3"} and 0 <= figures["sequence_accuracy"] <= 1
-    assert {"sequence_accuracy", "digit_accuracy"} <= set(figures)
+    assert {"sequence_accuracy", "digit_accuracy"} <= set(figures) and figures["digits"] == "test"
+
+    run = _cli("evaluate", "smoke", "--digits", "validation", "--count", "8", "--json", "--update-card",
+               store_dir=tmp_path)
+    assert run.returncode == 0 and json.loads(run.stdout)["digits"] == "validation", run.stderr[-2000:]
+    assert "validation_4" in json.loads((folder / "card.json").read_text())["metrics"]
 
     run = _cli("train", "--tiny", "--name", "smoke", "--resume", "--epochs", "3", store_dir=tmp_path)
     assert run.returncode == 0 and "resuming smoke after epoch 2" in run.stdout
