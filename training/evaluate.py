@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training import decode
+from training import decode, preprocess
 from training.datasets import Digits
-from training.synth import SequenceGenerator, SynthConfig
+from training.synth import SequenceGenerator, SynthConfig, render_clean
 
 EVAL_SEED = 7_000_000  # far from training seeds
 EVAL_BATCH = 256
@@ -97,6 +97,23 @@ def predict_texts(predict_logits, inputs: np.ndarray, decoder: str) -> list[str]
         logits = np.asarray(predict_logits(inputs[start : start + EVAL_BATCH]))
         out += decode.texts(decode.decode_batch(logits, decoder))
     return out
+
+
+def digit_confidence(predict_logits, digits: Digits, decoder: str) -> np.ndarray:
+    """How surely a model reads each digit alone (plain, upright): the highest probability it gives the
+    true digit at any step, or 0 where it reads something else. float (n,)."""
+    confidence = np.zeros(len(digits), np.float32)
+    for start in range(0, len(digits), EVAL_BATCH):
+        images, labels = digits.images[start : start + EVAL_BATCH], digits.labels[start : start + EVAL_BATCH]
+        lines = np.stack([preprocess.normalize_line(render_clean(np.pad(image / 255.0, 6)))[0] for image in images])
+        logits = np.asarray(predict_logits(lines))  # (batch, steps, 11)
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        true_class = probs[np.arange(len(labels)), :, labels.astype(int) + 1]  # (batch, steps)
+        read_right = np.array([text == str(label) for text, label in
+                               zip(decode.texts(decode.decode_batch(logits, decoder)), labels)])
+        confidence[start : start + len(labels)] = np.where(read_right, true_class.max(axis=1), 0.0)
+    return confidence
 
 
 def save_confusion_png(confusion: list[list[int]], path, title: str) -> None:

@@ -44,6 +44,7 @@ class TrainConfig:
     clean_fraction: float = SynthConfig.clean_fraction  # share of plain (canvas-like) strings; the rest are photos
     pen_fraction: float = SynthConfig.pen_fraction  # share of the plain strings redrawn with the draw canvas's pen
     elastic: float = SynthConfig.elastic  # elastic distortion of each digit, up to this many pixels of 28
+    hard_digits: float = 0.0  # share of digit picks given to those the starting model reads worst (fine-tuning)
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -53,6 +54,8 @@ class TrainConfig:
     init_from: str = ""  # start from this stored model's weights (fine-tuning) instead of from scratch
 
     def __post_init__(self):
+        if not 0 <= self.hard_digits < 1:
+            raise ValueError(f"--hard-digits is a share of the picks, within 0..1, got {self.hard_digits}")
         if self.reuse < 1 or self.processes < 0:
             raise ValueError(f"--reuse must be 1 or more and --processes 0 or more, got {self.reuse} and "
                              f"{self.processes}")
@@ -233,6 +236,22 @@ def _load_parent(config: TrainConfig) -> tuple[keras.Model, dict]:
                                       "inherited_s": float(training.get("training_time_s", 0.0))}
 
 
+HARD_CONFIDENCE = 0.9  # a digit read wrongly, or right with less than this, counts as hard
+
+
+def emphasize_hard_digits(model: keras.Model, digits: datasets.Digits, share: float, decoder: str) -> datasets.Digits:
+    """The pool with the digits ``model`` reads worst repeated, so that about ``share`` of the picks are theirs:
+    a fine-tune spends its time on the writing it has not learned, not on the thousands of easy 1s."""
+    hard = np.flatnonzero(evaluate.digit_confidence(model.predict_on_batch, digits, decoder) < HARD_CONFIDENCE)
+    if not len(hard):
+        return digits
+    # a pool of n digits plus c more copies of the h hard ones: h (1 + c) / (n + c h) = share
+    copies = max(1, round((share * len(digits) - len(hard)) / (len(hard) * (1 - share))))
+    pool = np.concatenate([np.arange(len(digits)), np.tile(hard, copies)])
+    print(f"hard digits: {len(hard)} of {len(digits)} read wrongly or unsurely, each shown {copies + 1}x as often")
+    return digits.subset(pool, f"{digits.source}+{len(hard)}-hardest-x{copies + 1}")
+
+
 def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | None = None) -> Path:
     """Train, then write model_store/<name>/ (model, card, history, curves). Returns that folder."""
     config.name = config.name or f"{config.model}"
@@ -247,6 +266,8 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     if not resume or not (folder / "state.json").exists():
         compile_model(model, config)
     decoder = models.decoder_for(config.model)
+    if config.hard_digits:
+        train_digits = emphasize_hard_digits(model, train_digits, config.hard_digits, decoder)
     val_set = evaluate.make_eval_set(val_digits, (1, config.max_length), config.validation_strings, seed=99,
                                       realistic=True)
     callbacks = [

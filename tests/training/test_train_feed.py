@@ -91,3 +91,40 @@ def test_crnn_wide_reads_eight_pixel_columns_and_the_builder_checks_the_width():
     assert models.build("crnn").output_shape == (None, 64, 11)
     with pytest.raises(ValueError, match="column_width must be 4 or 8"):
         models.build_crnn(column_width=6)
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    from training import store
+
+    return store.load_model(store.find(None))
+
+
+def _some_digits(train_digits, count=256):
+    """``count`` training digits, the first 8 given a wrong label (the next digit): no model reads those right."""
+    part = train_digits.subset(np.arange(count), "part")
+    part.labels[:8] = (part.labels[:8] + 1) % 10
+    return part
+
+
+def test_digit_confidence_is_high_for_digits_read_right_and_zero_for_those_read_wrong(train_digits, default_model):
+    from training import evaluate
+
+    confidence = evaluate.digit_confidence(default_model.predict_on_batch, _some_digits(train_digits), "ctc")
+    assert confidence.shape == (256,) and np.all(confidence[:8] == 0.0)
+    assert np.median(confidence[8:]) > 0.95
+
+
+def test_hard_digits_are_repeated_until_they_have_their_share_of_the_picks(train_digits, default_model):
+    from training.train import emphasize_hard_digits
+
+    part = _some_digits(train_digits)
+    pool = emphasize_hard_digits(default_model, part, 0.3, "ctc")
+    counts = np.bincount([int(np.flatnonzero((part.images == image).all(axis=(1, 2)))[0]) for image in pool.images],
+                         minlength=256)
+    hard = np.flatnonzero(counts > 1)
+    assert set(range(8)) <= set(hard) and len(hard) < 40  # the mislabelled ones, and few others
+    assert counts[hard].sum() / counts.sum() == pytest.approx(0.3, abs=0.05)
+    assert np.array_equal(pool.labels[:256], part.labels) and pool.source.startswith("part+")
+    with pytest.raises(ValueError, match="hard-digits.*1.0"):
+        TrainConfig(hard_digits=1.0)
