@@ -107,9 +107,7 @@ def digit_confidence(predict_logits, digits: Digits, decoder: str) -> np.ndarray
         images, labels = digits.images[start : start + EVAL_BATCH], digits.labels[start : start + EVAL_BATCH]
         lines = np.stack([preprocess.normalize_line(render_clean(np.pad(image / 255.0, 6)))[0] for image in images])
         logits = np.asarray(predict_logits(lines))  # (batch, steps, 11)
-        probs = np.exp(logits - logits.max(-1, keepdims=True))
-        probs /= probs.sum(-1, keepdims=True)
-        true_class = probs[np.arange(len(labels)), :, labels.astype(int) + 1]  # (batch, steps)
+        true_class = decode.softmax(logits)[np.arange(len(labels)), :, labels.astype(int) + 1]  # (batch, steps)
         read_right = np.array([text == str(label) for text, label in
                                zip(decode.texts(decode.decode_batch(logits, decoder)), labels)])
         confidence[start : start + len(labels)] = np.where(read_right, true_class.max(axis=1), 0.0)
