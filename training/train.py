@@ -254,6 +254,8 @@ def emphasize_hard_digits(model: keras.Model, digits: datasets.Digits, share: fl
 
 def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | None = None) -> Path:
     """Train, then write model_store/<name>/ (model, card, history, curves). Returns that folder."""
+    if config.hard_digits and not (config.init_from or resume):  # a random model finds every digit hard
+        raise ValueError("--hard-digits needs a trained model to judge the digits: --init-from or --resume")
     config.name = config.name or f"{config.model}"
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())

@@ -128,3 +128,10 @@ def test_hard_digits_are_repeated_until_they_have_their_share_of_the_picks(train
     assert np.array_equal(pool.labels[:256], part.labels) and pool.source.startswith("part+")
     with pytest.raises(ValueError, match="hard-digits.*1.0"):
         TrainConfig(hard_digits=1.0)
+
+
+def test_hard_digits_need_a_trained_model_to_judge_them():
+    from training.train import train
+
+    with pytest.raises(ValueError, match="--init-from or --resume"):
+        train(TrainConfig.tiny(hard_digits=0.1))
