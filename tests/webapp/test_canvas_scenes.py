@@ -1,0 +1,37 @@
+"""The reader benchmark's canvas drawings have the shape of the page's draw canvas."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from benchmarks import scenes
+from training import datasets
+
+APP_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+
+
+def page_canvas_ratio() -> float:
+    """Width / height of the draw canvas, from the ``aspect-ratio`` of ``.stack--draw`` in app.css."""
+    css = APP_CSS.read_text()
+    rule = css[css.index(".stack--draw {"):]
+    width, height = re.search(r"aspect-ratio:\s*(\d+)\s*/\s*(\d+)", rule[: rule.index("}")]).groups()
+    return int(width) / int(height)
+
+
+def test_every_benchmark_canvas_has_the_page_canvas_shape():
+    for width, height in scenes.CANVAS_SIZES:
+        assert width / height == pytest.approx(page_canvas_ratio(), rel=0.01), (width, height)
+
+
+def test_canvas_scenes_are_drawn_at_those_sizes():
+    digits = datasets.load_test_digits()
+    sizes = set()
+    for index in range(12):
+        data, _ = scenes.render_canvas(np.random.default_rng(index), digits)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        sizes.add((image.shape[1], image.shape[0]))
+    assert sizes <= set(scenes.CANVAS_SIZES)
