@@ -136,7 +136,7 @@ def markdown_table(sets: dict[str, dict]) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reader", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--digits", choices=("test", "validation"), default="test",
+    parser.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test",
                         help="MNIST test digits (final numbers) or the held-out validation digits (development)")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"images per set (default {DEFAULT_COUNT})")

@@ -100,6 +100,7 @@ def _import_npm(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
     sub = parser.add_subparsers(dest="command", required=True)
+    from training import datasets
     from training.models import REGISTRY
 
     t = sub.add_parser("train", help="train an architecture and write model_store/<name>/")
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")
     e.add_argument("--lengths", default="4", help="4 or a range such as 1-8")
     e.add_argument("--count", type=int, default=2000)
-    e.add_argument("--digits", choices=("test", "validation"), default="test",
+    e.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test",
                    help="MNIST test digits (final numbers) or the validation digits training held out (choosing)")
     e.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
     e.add_argument("--confusion", metavar="PNG", help="write the confusion matrix image here")

@@ -30,6 +30,7 @@ TEST_IMAGES = DATA_DIR / "t10k-images-idx3-ubyte.gz"
 TEST_LABELS = DATA_DIR / "t10k-labels-idx1-ubyte.gz"
 VALIDATION_FRACTION = 0.1
 SPLIT_SEED = 20261125
+HELD_OUT_SPLITS = ("test", "validation")  # what held_out_digits gives: final numbers, choosing
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def held_out_digits(split: str) -> Digits:
         return load_test_digits()
     if split == "validation":
         return train_validation_split(load_train_digits(allow_download=False))[1]
-    raise ValueError(f"held-out digits are 'test' or 'validation', got {split!r}")
+    raise ValueError(f"held-out digits are one of {HELD_OUT_SPLITS}, got {split!r}")
 
 
 def convert_npm_package(package_dir: str | os.PathLike, out: Path = BUNDLED_TRAIN) -> Digits:
