@@ -60,8 +60,8 @@ def place(layer: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
 
 # --- canvas: what the page's draw canvas sends ---------------------------------------------------
 
-# What the page's draw canvas sends: always 5:2 (app.css), CSS size x devicePixelRatio: a 1280-px desktop window,
-# a narrow desktop window, a 390-px phone at 3x
+# The page's drawing area: always 5:2 (app.css .stack--draw), CSS size x devicePixelRatio, its 1-px border
+# included (the canvas inside is 2 px smaller): a 1280-px desktop window, a narrow desktop window, a 390-px phone at 3x
 CANVAS_SIZES = ((974, 390), (750, 300), (1020, 408))
 CANVAS_FILL = (0.45, 0.8)  # digit height as a share of the canvas height, when the number fits
 MAX_PEN_SHARE = 0.2  # the pen's width at most 1/5 of a digit's height, as thick as MNIST's thickest
