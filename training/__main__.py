@@ -1,4 +1,4 @@
-"""Command line: ``python -m training {train,evaluate,generate,models,import-npm}``."""
+"""Command line: ``python -m training {train,train-rescorer,evaluate,generate,models,import-npm}``."""
 from __future__ import annotations
 
 import argparse
@@ -25,18 +25,31 @@ def _train(args) -> int:
     return 0
 
 
+def _train_rescorer(args) -> int:
+    from training import store
+    from training.rescore_train import RescorerConfig, train_rescorer
+
+    overrides = {f.name: getattr(args, f.name) for f in fields(RescorerConfig) if getattr(args, f.name, None) is not None}
+    try:
+        train_rescorer(RescorerConfig.tiny(**overrides) if args.tiny else RescorerConfig(**overrides))
+    except (store.ModelNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _evaluate(args) -> int:
     from training import datasets, evaluate, store
 
     try:
         stored = store.find(args.model)
-        model = store.load_model(stored)
+        read_lines = store.load_reader(stored)
     except store.ModelNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     eval_set = evaluate.make_eval_set(datasets.held_out_digits(args.digits), evaluate.parse_lengths(args.lengths),
                                       args.count, realistic=args.realistic)
-    figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
+    figures = evaluate.score(eval_set.texts, evaluate.predict_texts(read_lines, eval_set.inputs,
                                                                     stored.decoder))
     if args.update_card:
         store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), f"{args.digits}_{args.lengths}": {
@@ -101,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
     sub = parser.add_subparsers(dest="command", required=True)
     from training import datasets
-    from training.models import REGISTRY
+    from training.models import REGISTRY, RESCORERS
 
     t = sub.add_parser("train", help="train an architecture and write model_store/<name>/")
     t.add_argument("--model", choices=sorted(REGISTRY), default="crnn")
@@ -117,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--init-from", metavar="MODEL", help="fine-tune this stored model (a name or a path) instead of "
                    "starting from random weights; its card's commands and training time carry over")
     t.set_defaults(func=_train)
+
+    r = sub.add_parser("train-rescorer", help="train a digit classifier that reads each digit of a line model's "
+                       "reading again; writes model_store/<name>/ with both")
+    r.add_argument("--reader", help="the stored CTC line model (default: crnn)")
+    r.add_argument("--name", help="folder name in model_store/ (default: <reader>-digits)")
+    r.add_argument("--architecture", choices=sorted(RESCORERS))
+    for flag, kind in (("width", int), ("lines", int), ("test-like-share", float), ("elastic", float), ("epochs", int),
+                       ("batch-size", int), ("learning-rate", float), ("validation-lines", int),
+                       ("validation-strings", int), ("test-strings", int), ("seed", int), ("processes", int)):
+        r.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    r.add_argument("--weights", type=lambda text: tuple(float(w) for w in text.split(",")),
+                   help="fusion weights to try on validation strings, comma-separated")
+    r.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
+    r.set_defaults(func=_train_rescorer)
 
     e = sub.add_parser("evaluate", help="accuracy on strings of MNIST test digits")
     e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")

@@ -16,6 +16,7 @@ import numpy as np
 from keras import layers
 
 from training.preprocess import INPUT_HEIGHT, INPUT_SHAPE, INPUT_WIDTH
+from training.segment import CROP_SIZE
 from training.synth import NUM_CLASSES
 
 
@@ -82,6 +83,24 @@ def build_crnn_wide(max_length: int = 8) -> keras.Model:
     return build_crnn(max_length, filters=(16, 32, 80, 128), rnn_units=96, column_width=8, name="crnn-wide")
 
 
+def build_digit(width: int = 32, dropout: float = 0.3) -> keras.Model:
+    """The rescorer: reads one digit at MNIST's framing, float32 (batch, 28, 28, 1) from
+    ``segment.digit_crops``, and returns logits (batch, 10) for the digits 0-9. Two pairs of 3x3
+    convolutions and a third stage, then global average pooling: a small, strong MNIST classifier."""
+    inputs = keras.Input((CROP_SIZE, CROP_SIZE, 1), name="digit")
+    x = inputs
+    for filters, pool in ((width, False), (width, True), (2 * width, False), (2 * width, True), (4 * width, False)):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        if pool:
+            x = layers.MaxPooling2D(2)(x)  # 28 -> 14 -> 7
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(10, name="logits")(x)
+    return keras.Model(inputs, logits, name="digit")
+
+
 def fold_batch_norm(model: keras.Model) -> keras.Model:
     """The same function for inference, each BatchNormalization folded into the convolution before it
     (about 25% faster on a CPU). For chains of layers, as every model here is; the other layers are shared."""
@@ -121,6 +140,10 @@ REGISTRY: dict[str, tuple[Callable[..., keras.Model], str]] = {
     "crnn": (build_crnn, "ctc"),
     "crnn-wide": (build_crnn_wide, "ctc"),
 }
+
+
+# name -> builder of a digit rescorer (``training.rescore``): one digit crop in, 10 logits out
+RESCORERS: dict[str, Callable[..., keras.Model]] = {"digit": build_digit}
 
 
 def build(name: str, **kwargs) -> keras.Model:

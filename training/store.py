@@ -15,6 +15,7 @@ from pathlib import Path
 STORE_DIR = Path(os.environ.get("DIGIT_READER_MODEL_STORE") or Path(__file__).resolve().parent.parent / "model_store")
 MODEL_FILE = "model.keras"
 CARD_FILE = "card.json"
+RESCORER_FILE = "rescorer.keras"  # a digit classifier that reads each digit again (training.rescore)
 DEFAULT_FILE = "DEFAULT"
 
 
@@ -85,6 +86,32 @@ def load_model(stored: StoredModel):
     except Exception as exc:  # Keras raises many types for a damaged zip or config
         raise ModelNotFoundError(f"model {stored.name!r} at {stored.path / MODEL_FILE} cannot be loaded "
                                  f"({type(exc).__name__}: {exc}); models: {_names(stored.path.parent)}") from exc
+
+
+def load_rescorer(stored: StoredModel):
+    """The model's digit rescorer (a Keras model), or None when its card names none."""
+    if "rescorer" not in stored.card:
+        return None
+    import keras
+
+    path = stored.path / stored.card["rescorer"].get("file", RESCORER_FILE)
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as exc:  # as load_model: a damaged file is a missing model, said clearly
+        raise ModelNotFoundError(f"model {stored.name!r}: its rescorer {path} cannot be loaded "
+                                 f"({type(exc).__name__}: {exc})") from exc
+
+
+def load_reader(stored: StoredModel):
+    """A function reading a batch of lines, float32 (n, 32, 256, 1) -> logits (n, steps, 11): the line
+    model, and its digit rescorer when the card names one (for the CLI and tests; the app uses
+    ``webapp.inference.LocalBackend``)."""
+    model, rescorer = load_model(stored), load_rescorer(stored)
+    if rescorer is None:
+        return model.predict_on_batch
+    from training import rescore
+
+    return rescore.predictor(model.predict_on_batch, rescorer.predict_on_batch, stored.card["rescorer"]["weight"])
 
 
 def update_card(stored: StoredModel, changes: dict) -> None:

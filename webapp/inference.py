@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training import store
+from training import rescore, store
 from training.preprocess import INPUT_SHAPE
+from training.segment import CROP_SIZE
 from webapp.errors import InferenceUnavailableError, UnknownModelError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of 
 # Shapes run through XLA (jit_compile): on the CPU it reads a single line 2.5x as fast (the GRU's step loop is
 # compiled), ties at 16 and loses at 64, where the convolutions dominate (measured 2026-11-25, 2-core EPYC).
 XLA_BATCH_SIZES = (1, 4)
+CROP_SHAPE = (CROP_SIZE, CROP_SIZE, 1)
+CROP_BATCH_SIZES = (4, 16, 64, 256)  # a rescorer's digit crops: a number or two, up to a full batch of lines
 
 
 # --- framing: a 4-byte header length, a JSON header, then the array's raw bytes -------------------
@@ -90,34 +93,56 @@ class LocalBackend:
                 raise UnknownModelError(str(exc)) from exc
             model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
             info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder}
-            self.loaded[name] = (self._compile(model), info, tuple(model.output_shape[1:]))  # (steps, 11)
+            runs = self._compile(model, INPUT_SHAPE, BATCH_SIZES, XLA_BATCH_SIZES)
+            self.loaded[name] = (runs, info, tuple(model.output_shape[1:]), self._load_rescorer(stored))  # (steps, 11)
         return self.loaded[name]
 
-    def _compile(self, model) -> dict:
+    def _load_rescorer(self, stored: store.StoredModel):
+        """For a model whose card names a rescorer: (lines, logits) -> logits with each digit weighed again
+        (``training.rescore``); else None."""
+        rescorer = store.load_rescorer(stored)
+        if rescorer is None:
+            return None
+        runs = self._compile(self.fold_batch_norm(rescorer), CROP_SHAPE, CROP_BATCH_SIZES, ())
+        weight = float(stored.card["rescorer"]["weight"])
+
+        def classify(crops: np.ndarray) -> np.ndarray:
+            return self._run_padded(runs, crops, CROP_BATCH_SIZES, CROP_SHAPE)
+
+        return lambda lines, logits: rescore.fuse(lines, logits, classify, weight)
+
+    def _compile(self, model, shape: tuple, sizes: tuple, xla_sizes: tuple) -> dict:
         """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""
         plain = self.tf.function(lambda x: model(x, training=False), autograph=False)
         xla = self.tf.function(lambda x: model(x, training=False), autograph=False, jit_compile=True)
-        runs = {size: xla if size in XLA_BATCH_SIZES else plain for size in BATCH_SIZES}
+        runs = {size: xla if size in xla_sizes else plain for size in sizes}
         for size, run in runs.items():
-            run(np.zeros((size,) + INPUT_SHAPE, np.float32))
+            run(np.zeros((size,) + shape, np.float32))
         return runs
+
+    @staticmethod
+    def _run_padded(runs: dict, batch: np.ndarray, sizes: tuple, shape: tuple) -> np.ndarray:
+        """Run ``batch`` in chunks of the largest size, each padded up to the next fixed size."""
+        outputs = []
+        for start in range(0, len(batch), sizes[-1]):
+            chunk = batch[start : start + sizes[-1]]
+            size = next(s for s in sizes if s >= len(chunk))
+            padded = np.zeros((size,) + shape, np.float32)
+            padded[: len(chunk)] = chunk
+            outputs.append(runs[size](padded).numpy()[: len(chunk)])
+        return np.concatenate(outputs)
 
     def info(self, model: str | None = None) -> dict:
         return self._load(model)[1]
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> logits (n, steps, 11), run in chunks padded to fixed sizes."""
-        runs, info, output_shape = self._load(model)
+        """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one, each
+        digit read is weighed again by it (``training.rescore``)."""
+        runs, info, output_shape, rescorer = self._load(model)
         if not len(batch):  # nothing found in the image: no need to run the model
             return np.zeros((0,) + output_shape, np.float32), info
-        outputs = []
-        for start in range(0, len(batch), BATCH_SIZES[-1]):
-            chunk = batch[start : start + BATCH_SIZES[-1]]
-            size = next(s for s in BATCH_SIZES if s >= len(chunk))
-            padded = np.zeros((size,) + INPUT_SHAPE, np.float32)
-            padded[: len(chunk)] = chunk
-            outputs.append(runs[size](padded).numpy()[: len(chunk)])
-        return np.concatenate(outputs), info
+        logits = self._run_padded(runs, batch, BATCH_SIZES, INPUT_SHAPE)
+        return (logits if rescorer is None else rescorer(batch, logits)), info
 
 
 # --- the inference process, seen from the web process --------------------------------------------

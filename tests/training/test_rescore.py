@@ -1,0 +1,135 @@
+"""Cutting a line into digits, weighing each digit again, and the rescorer's training command."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from training import decode, rescore, segment, store
+from training.decode import DecodedDigit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _line_with(shapes: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """A (32, 256) line with each (x, ink) pasted at column x, 4 rows down."""
+    line = np.zeros((32, 256), np.float32)
+    for x, ink in shapes:
+        line[4 : 4 + ink.shape[0], x : x + ink.shape[1]] = np.maximum(line[4 : 4 + ink.shape[0], x : x + ink.shape[1]], ink)
+    return line
+
+
+def _ring(width: int) -> np.ndarray:
+    ink = np.zeros((24, width), np.float32)
+    cv2.ellipse(ink, (width // 2, 12), (width // 2 - 2, 10), 0, 0, 360, 1.0, 3)
+    return ink
+
+
+def _bar(width: int) -> np.ndarray:
+    ink = np.zeros((24, width), np.float32)
+    ink[:, width // 2 - 1 : width // 2 + 2] = 1.0
+    return ink
+
+
+def _read_at(*centres_px: float, steps: int = 64) -> list[DecodedDigit]:
+    """Digits as a CTC model with 4-pixel steps would report them, its peaks at these input x."""
+    return [DecodedDigit("0", 0.9, int(c // 4), int(c // 4) + 1) for c in centres_px]
+
+
+def test_each_crop_holds_one_digit_framed_as_mnist_even_when_the_peaks_lead_the_ink():
+    ring, bar = _ring(18), _bar(10)
+    line = _line_with([(10, ring), (40, bar), (70, ring)])
+    crops = segment.digit_crops(line[..., None], _read_at(12, 37, 71), steps=64)  # peaks 7-8 px left of centres
+    assert crops.shape == (3, 28, 28)
+    for crop, alone in zip(crops, (ring, bar, ring)):
+        np.testing.assert_allclose(crop, segment.mnist_frame(alone), atol=1e-6)
+    assert max(crop.shape[0] for crop in crops) == 28 and crops[1][:, :10].sum() == 0  # the bar is centred
+
+
+def test_a_digit_in_two_pieces_is_one_digit_and_a_speck_joins_its_neighbour():
+    five_top, five_body = np.zeros((6, 16), np.float32), _ring(16)[8:]
+    five_top[1:4, 2:14] = 1.0
+    line = _line_with([(10, five_top), (50, _bar(10))])
+    line[14 : 14 + 16, 10:26] = np.maximum(line[14:30, 10:26], five_body)
+    line[20:22, 44:46] = 1.0  # a speck of dirt between the two digits
+    owner = segment.assign_pixels(line, np.array([12.0, 48.0]))
+    assert set(np.unique(owner[4:30, 10:26])) <= {-1, 0} and (owner[5:8, 12:24] == 0).all()
+    assert (owner[4:28, 54] == 1).all() and owner[20, 44] in (0, 1)
+
+
+def test_touching_digits_part_halfway_between_their_aligned_centres():
+    ring = _ring(20)
+    line = _line_with([(10, ring), (29, ring)])  # the two rings share a column: one component
+    assert cv2.connectedComponents((line > segment.INK).astype(np.uint8))[0] == 2
+    owner = segment.assign_pixels(line, np.array([12.0, 31.0]))
+    assert (owner[:, :28][owner[:, :28] >= 0] == 0).all() and (owner[:, 31:][owner[:, 31:] >= 0] == 1).all()
+
+
+def test_no_digits_or_no_ink_give_empty_or_blank_crops():
+    assert segment.digit_crops(np.zeros((32, 256, 1), np.float32), [], 64).shape == (0, 28, 28)
+    assert not segment.digit_crops(np.zeros((32, 256, 1), np.float32), _read_at(20), 64).any()
+
+
+def _logits_reading(digits: list[tuple[int, float]], steps: int = 64) -> np.ndarray:
+    """CTC logits (steps, 11): blank everywhere, and per (digit, probability) two steps where that digit
+    has the probability and the rest shares what is left, 8 steps apart."""
+    probs = np.full((steps, 11), 0.001)
+    probs[:, 0] = 1.0
+    for i, (digit, p) in enumerate(digits):
+        for step in (8 * i + 2, 8 * i + 3):
+            probs[step] = (1 - p - 0.05) / 9
+            probs[step, 0], probs[step, digit + 1] = 0.05, p
+    return np.log(probs / probs.sum(axis=1, keepdims=True))
+
+
+def test_fusing_lets_a_sure_classifier_overrule_an_unsure_line_reading_and_keeps_the_digits_in_place():
+    logits = _logits_reading([(7, 0.55), (3, 0.93)])[None]  # the line model reads "73", unsure of the 7
+    line = _line_with([(4, _bar(10)), (36, _bar(10))])[None, ..., None]
+    says_one = lambda crops: np.tile(np.eye(10)[1] * 4.0, (len(crops), 1))  # 86% sure every digit is a 1
+    fused = rescore.fuse(line, logits, says_one, weight=1.0)
+    read = decode.ctc_greedy(fused[0])
+    assert "".join(d.digit for d in read) == "13"  # the 7 gives way, the sure 3 does not
+    assert [(d.start, d.end) for d in read] == [(d.start, d.end) for d in decode.ctc_greedy(logits[0])]
+    agrees = rescore.fuse(line, logits, lambda crops: np.zeros((len(crops), 10)), weight=1.0)
+    assert decode.texts([decode.ctc_greedy(agrees[0])]) == ["73"]
+
+
+def test_the_digit_builder_reads_one_crop_into_ten_logits():
+    from training import models
+
+    model = models.RESCORERS["digit"](width=8)
+    assert model.name == "digit" and model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    folded = models.fold_batch_norm(model)
+    crops = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(model.predict_on_batch(crops), folded.predict_on_batch(crops), atol=1e-4)
+
+
+@pytest.mark.slow
+def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_alike(tmp_path):
+    shutil.copytree(ROOT / "model_store" / "crnn", tmp_path / "crnn")
+    env = {**os.environ, "DIGIT_READER_MODEL_STORE": str(tmp_path), "DIGIT_READER_CACHE": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    folder = tmp_path / "crnn-digits"
+    assert {p.name for p in folder.iterdir()} >= {"model.keras", "rescorer.keras", "card.json", "curves.png"}
+    card = json.loads((folder / "card.json").read_text())
+    assert card["rescorer"]["reader"] == "crnn" and card["rescorer"]["weight"] == 1.0
+    assert "train-rescorer --tiny" in card["rescorer"]["training"]["command"] and "test_4" in card["metrics"]
+
+    from training import datasets, evaluate
+    from webapp.inference import LocalBackend
+
+    lines = evaluate.make_eval_set(datasets.held_out_digits("validation"), (1, 8), 24, seed=5).inputs
+    stored = store.find("crnn-digits", tmp_path)
+    backend_logits, info = LocalBackend("crnn-digits", tmp_path).predict(None, lines)
+    np.testing.assert_allclose(backend_logits, store.load_reader(stored)(lines), atol=1e-3)
+    assert info["name"] == "crnn-digits"
+    again = subprocess.run([sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn-digits"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 2 and "plain CTC line model" in again.stderr

@@ -1,0 +1,65 @@
+"""Read each digit twice: the line model's CTC reading, then a digit classifier on each digit's crop.
+
+The line model finds how many digits there are and where (``training.segment`` cuts them out); the
+classifier, which sees each digit alone at MNIST's framing, reads it again. Their opinions are
+multiplied (a product of experts): per digit, fused ∝ line ** 1 * classifier ** weight. The result is
+written back into the line model's logits, so decoding, boxes and confidences work unchanged.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from training import decode, segment
+
+# crops float32 (m, 28, 28, 1) -> digit logits (m, 10)
+Classify = Callable[[np.ndarray], np.ndarray]
+
+
+def crops_for_batch(lines: np.ndarray, logits: np.ndarray) -> tuple[list[list[decode.DecodedDigit]], np.ndarray]:
+    """Greedy CTC reading of every line and the crops of all its digits, in order: float32 (m, 28, 28, 1)."""
+    read = [decode.ctc_greedy(row) for row in logits]
+    crops = [segment.digit_crops(line, digits, logits.shape[1]) for line, digits in zip(lines, read)]
+    stacked = np.concatenate(crops) if crops else np.zeros((0, segment.CROP_SIZE, segment.CROP_SIZE), np.float32)
+    return read, stacked[..., None]
+
+
+def fuse_digit(step_probs: np.ndarray, classifier_log_probs: np.ndarray, weight: float) -> np.ndarray:
+    """One digit's CTC run, probabilities (run steps, 11), and the classifier's log probabilities (10,)
+    -> the run's new probabilities: at each step the blank keeps its share (never enough to split the
+    run or drop the digit) and the digits share the rest as line ** 1 * classifier ** weight."""
+    peak = int(np.argmax(step_probs[:, 1:].max(axis=1)))
+    line_digits = step_probs[peak, 1:] / step_probs[peak, 1:].sum()
+    fused = np.log(line_digits + 1e-9) + weight * classifier_log_probs
+    fused = np.exp(fused - fused.max())
+    fused /= fused.sum()
+    ink = 1.0 - step_probs[:, :1]  # (run, 1): how sure each step is that a digit is there
+    blank = np.minimum(step_probs[:, :1], 0.5 * ink * fused.max())
+    out = np.concatenate([blank, ink * fused[None]], axis=1)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fuse(lines: np.ndarray, logits: np.ndarray, classify: Classify, weight: float) -> np.ndarray:
+    """Lines float32 (n, 32, 256, 1) and their CTC logits (n, steps, 11) -> logits of the same shape,
+    each digit read re-weighed by the classifier."""
+    read, crops = crops_for_batch(lines, logits)
+    if not len(crops):
+        return logits
+    classifier_log_probs = np.log(decode.softmax(np.asarray(classify(crops), np.float32)) + 1e-9)
+    probs = decode.softmax(logits.astype(np.float32))
+    index = 0
+    for row, digits in enumerate(read):
+        for digit in digits:
+            probs[row, digit.start : digit.end] = fuse_digit(probs[row, digit.start : digit.end],
+                                                             classifier_log_probs[index], weight)
+            index += 1
+    return np.log(probs + 1e-12)
+
+
+def predictor(line_logits: Callable[[np.ndarray], np.ndarray], classify: Classify, weight: float):
+    """A batch -> fused logits function from a line model's and a rescorer's batch functions."""
+    def predict(lines: np.ndarray) -> np.ndarray:
+        return fuse(lines, np.asarray(line_logits(lines), np.float32), classify, weight)
+
+    return predict

@@ -1,0 +1,240 @@
+"""Train a digit rescorer for a stored line model: ``python -m training train-rescorer --reader crnn``.
+
+1. Make synthetic lines from the training digits, as the line model was trained on (photos, canvas
+   drawings) plus the plain 28-pixel strings of the write-up's test.
+2. Let the line model read them; where it reads the right number of digits, cut each digit out
+   (``training.segment``, exactly as serving does) and label it with the true digit.
+3. Train the classifier (``models.RESCORERS``) on those crops; validation crops come the same way from
+   the held-out validation digits.
+4. Choose the fusion weight on validation strings, then measure on MNIST test strings, and write
+   model_store/<name>/: the line model, ``rescorer.keras`` and a card describing both.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import shutil
+import time
+from dataclasses import asdict, dataclass
+
+import keras
+import numpy as np
+
+from training import datasets, decode, evaluate, models, rescore, segment, store
+from training.synth import SynthConfig, start_worker, worker_batch
+from training.train import _git_commit, command_line
+
+LINES_PER_JOB = 250
+
+
+@dataclass
+class RescorerConfig:
+    """Everything that decides a rescorer run; written into the card."""
+
+    reader: str = "crnn"  # the stored line model whose reading and segmentation the rescorer learns on
+    name: str = ""  # default: <reader>-digits
+    architecture: str = "digit"
+    width: int = 32
+    lines: int = 100_000  # synthetic training lines, about 4.5 digits each
+    test_like_share: float = 0.4  # share of lines drawn as the test strings are (plain, 28 px); the rest as training's
+    elastic: float = 2.0
+    epochs: int = 4
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    weights: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0)  # fusion weights tried on validation strings
+    validation_lines: int = 4000
+    validation_strings: int = 2000
+    test_strings: int = 2000
+    seed: int = 11
+    processes: int = 2
+
+    @classmethod
+    def tiny(cls, **overrides) -> "RescorerConfig":
+        """Seconds on a CPU: a smoke run, not a usable rescorer."""
+        values = dict(lines=2 * LINES_PER_JOB, epochs=1, width=4, validation_lines=LINES_PER_JOB,
+                      validation_strings=32, test_strings=32, processes=0, weights=(1.0,))
+        return cls(**{**values, **overrides})
+
+
+def synth_configs(config: RescorerConfig) -> list[tuple[SynthConfig, int]]:
+    """(string config, line count): the line model's training mix, and the test strings' plain look."""
+    test_like = round(config.lines * config.test_like_share / LINES_PER_JOB) * LINES_PER_JOB
+    plain = SynthConfig(realistic=False, heights=(28, 28), restroke=False, pen_fraction=0.0, elastic=config.elastic)
+    return [(SynthConfig(elastic=config.elastic), config.lines - test_like), (plain, test_like)]
+
+
+def make_lines(digits: datasets.Digits, synth: SynthConfig, count: int, seed: int, processes: int):
+    """``count`` normalised lines float32 (count, 32, 256, 1) and their texts, made in spawned processes."""
+    jobs = [(LINES_PER_JOB, job) for job in range(max(1, count // LINES_PER_JOB))]
+    if processes:
+        with multiprocessing.get_context("spawn").Pool(processes, start_worker, (digits, synth, seed)) as pool:
+            batches = pool.starmap(worker_batch, jobs)
+    else:
+        start_worker(digits, synth, seed)
+        batches = [worker_batch(*job) for job in jobs]
+    return np.concatenate([lines for lines, _ in batches]), [t for _, texts in batches for t in texts]
+
+
+def cut_digits(line_logits, lines: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Digit crops uint8 (m, 28, 28) and labels uint8 (m,) from the lines the line model reads with the right
+    number of digits (the others cannot be cut digit by digit)."""
+    crops, labels = [], []
+    for start in range(0, len(lines), 512):
+        batch = lines[start : start + 512]
+        read, cut = rescore.crops_for_batch(batch, np.asarray(line_logits(batch)))
+        offset = 0
+        for digits, text in zip(read, texts[start : start + 512]):
+            if len(digits) == len(text):
+                crops.append(cut[offset : offset + len(digits), ..., 0])
+                labels += [int(ch) for ch in text]
+            offset += len(digits)
+    return (np.round(np.concatenate(crops) * 255).astype(np.uint8) if crops else
+            np.zeros((0, segment.CROP_SIZE, segment.CROP_SIZE), np.uint8)), np.array(labels, np.uint8)
+
+
+def make_crops(line_logits, digits: datasets.Digits, config: RescorerConfig, lines: int, seed: int):
+    """Crops and labels from ``lines`` lines of ``digits`` in the configured mix."""
+    scaled = RescorerConfig(**{**asdict(config), "lines": lines})
+    parts = [cut_digits(line_logits, *make_lines(digits, synth, count, seed + i, config.processes))
+             for i, (synth, count) in enumerate(synth_configs(scaled)) if count]
+    return np.concatenate([c for c, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+class ShiftedCrops(keras.utils.PyDataset):
+    """Batches of crops, each moved by up to 2 pixels (segmentation and centring are never exact)."""
+
+    def __init__(self, crops: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
+        super().__init__()
+        self.crops, self.labels, self.batch_size = crops, labels, batch_size
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(crops))
+
+    def __len__(self) -> int:
+        return max(1, len(self.crops) // self.batch_size)
+
+    def __getitem__(self, index: int):
+        picks = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        shifts = self.rng.integers(-2, 3, (len(picks), 2))
+        crops = np.stack([np.roll(self.crops[i], tuple(s), axis=(0, 1)) for i, s in zip(picks, shifts)])
+        return crops[..., None].astype(np.float32) / 255.0, self.labels[picks]
+
+    def on_epoch_end(self) -> None:
+        self.order = self.rng.permutation(len(self.crops))
+
+
+def fit(crops, labels, val_crops, val_labels, config: RescorerConfig) -> tuple[keras.Model, list[dict]]:
+    """Train the classifier with a cosine learning rate; returns it and its history per epoch."""
+    keras.utils.set_random_seed(config.seed)
+    model = models.RESCORERS[config.architecture](width=config.width)
+    batches = ShiftedCrops(crops, labels, config.batch_size, config.seed)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * len(batches), alpha=0.02)
+    model.compile(keras.optimizers.Adam(schedule), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    validation = (val_crops[..., None].astype(np.float32) / 255.0, val_labels)
+    result = model.fit(batches, epochs=config.epochs, validation_data=validation, verbose=2)
+    epochs = len(result.history["loss"])
+    return model, [{k: float(v[e]) for k, v in result.history.items()} for e in range(epochs)]
+
+
+VALIDATION_SEEDS = (7_100_000, 7_200_000, 7_300_000)
+TEST_SEEDS = (evaluate.EVAL_SEED,) * 3  # the strings ``python -m training evaluate`` reads
+
+
+def eval_sets(digits: datasets.Digits, count: int, seeds: tuple[int, int, int]) -> dict[str, evaluate.EvalSet]:
+    """The strings the weight is chosen on (validation digits) or the final figures come from (test)."""
+    return {"4": evaluate.make_eval_set(digits, (4, 4), count, seed=seeds[0]),
+            "1-8": evaluate.make_eval_set(digits, (1, 8), count, seed=seeds[1]),
+            "1-8-realistic": evaluate.make_eval_set(digits, (1, 8), count, seed=seeds[2], realistic=True)}
+
+
+def score_sets(read_lines, sets: dict[str, evaluate.EvalSet]) -> dict[str, dict]:
+    """Sequence and digit accuracy of a batch -> logits function on each set (no confusion matrix)."""
+    return {name: {k: v for k, v in evaluate.score(s.texts, evaluate.predict_texts(read_lines, s.inputs, "ctc")).items()
+                   if k != "confusion"} for name, s in sets.items()}
+
+
+def choose_weight(line_logits, classify, sets: dict[str, evaluate.EvalSet], weights) -> tuple[float, dict]:
+    """The fusion weight with the best mean sequence accuracy over the sets, and every weight's figures."""
+    tried = {w: score_sets(rescore.predictor(line_logits, classify, w), sets) for w in weights}
+    mean = {w: np.mean([f["sequence_accuracy"] for f in figures.values()]) for w, figures in tried.items()}
+    best = max(mean, key=mean.get)
+    return best, {str(w): {k: round(v["sequence_accuracy"], 4) for k, v in f.items()} for w, f in tried.items()}
+
+
+def train_rescorer(config: RescorerConfig) -> str:
+    """The whole run; returns the folder written."""
+    started = time.time()
+    config.name = config.name or f"{config.reader}-digits"
+    reader = store.find(config.reader)
+    if reader.decoder != "ctc" or "rescorer" in reader.card:
+        raise ValueError(f"--reader must be a plain CTC line model; {reader.name!r} is not")
+    line_logits = store.load_model(reader).predict_on_batch
+    train_digits, val_digits = datasets.train_validation_split(datasets.load_train_digits())
+    crops, labels = make_crops(line_logits, train_digits, config, config.lines, config.seed)
+    val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
+    print(f"{len(crops)} training crops, {len(val_crops)} validation crops ({time.time() - started:.0f} s)")
+    classifier, history = fit(crops, labels, val_crops, val_labels, config)
+    weight, tried = choose_weight(line_logits, classifier.predict_on_batch,
+                                  eval_sets(val_digits, config.validation_strings, VALIDATION_SEEDS), config.weights)
+    test = eval_sets(datasets.load_test_digits(), config.test_strings, TEST_SEEDS)
+    metrics = {"reader_alone": score_sets(line_logits, test),
+               "with_rescorer": score_sets(rescore.predictor(line_logits, classifier.predict_on_batch, weight), test)}
+    return write_rescored(reader, classifier, config, history, weight, tried, metrics, time.time() - started)
+
+
+def write_rescored(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
+                   weight: float, tried: dict, metrics: dict, spent_s: float) -> str:
+    """model_store/<name>/: the reader's model, the rescorer and a card for the pair, written atomically."""
+    destination = store.STORE_DIR / config.name
+    staging = store.staging_dir(destination)
+    shutil.copy(reader.path / store.MODEL_FILE, staging / store.MODEL_FILE)
+    classifier.save(staging / store.RESCORER_FILE)
+    card = rescored_card(reader, classifier, config, history, weight, tried, metrics, spent_s)
+    (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
+    (staging / "history.json").write_text(json.dumps(history, indent=1))
+    plot_rescorer_curves(history, staging / "curves.png", config.name)
+    store.publish(staging, destination)
+    fused = metrics["with_rescorer"]
+    print(f"wrote {destination} (weight {weight}): " + ", ".join(
+        f"test {k} sequence {v['sequence_accuracy']:.4f}" for k, v in fused.items()))
+    return str(destination)
+
+
+def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
+                  weight: float, tried: dict, metrics: dict, spent_s: float) -> dict:
+    """The reader's card, renamed, with the rescorer described and the pair's own test figures."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return {**reader.card, "name": config.name,
+            "rescorer": {"file": store.RESCORER_FILE, "architecture": config.architecture, "weight": weight,
+                         "parameters": int(classifier.count_params()),
+                         "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
+                                   "preprocessing": "training.segment.digit_crops"},
+                         "reader": reader.name, "reader_version": reader.card.get("version", ""),
+                         "training": {**asdict(config), "epochs_run": len(history),
+                                      "training_time_s": round(spent_s, 1), "command": command_line()},
+                         "validation": {"crop_accuracy": history[-1].get("val_accuracy"),
+                                        "sequence_accuracy_by_weight": tried}},
+            "metrics": {f"test_{k}": v for k, v in metrics["with_rescorer"].items()},
+            "reader_metrics": {f"test_{k}": v for k, v in metrics["reader_alone"].items()},
+            "version": now.strftime("%Y%m%d%H%M"), "date": now.isoformat(timespec="seconds"), "git_commit": _git_commit()}
+
+
+def plot_rescorer_curves(history: list[dict], path, title: str) -> None:
+    """Loss and crop accuracy by epoch (training and validation crops)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history) + 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for axis, key, label in ((left, "loss", "loss"), (right, "accuracy", "digit accuracy")):
+        axis.plot(epochs, [h.get(key, np.nan) for h in history], label=f"training {label}")
+        axis.plot(epochs, [h.get(f"val_{key}", np.nan) for h in history], label=f"validation {label}")
+        axis.set(xlabel="epoch", ylabel=label, title=f"{title}: rescorer {label}")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
