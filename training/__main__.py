@@ -1,4 +1,4 @@
-"""Command line: ``python -m training {train,train-rescorer,evaluate,generate,models,import-npm}``."""
+"""Command line: ``python -m training {train,train-rescorer,tune-rescorer,evaluate,generate,models,import-npm}``."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,20 @@ def _train_rescorer(args) -> int:
     overrides = {f.name: getattr(args, f.name) for f in fields(RescorerConfig) if getattr(args, f.name, None) is not None}
     try:
         train_rescorer(RescorerConfig.tiny(**overrides) if args.tiny else RescorerConfig(**overrides))
+    except (store.ModelNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _tune_rescorer(args) -> int:
+    from training import store
+    from training.rescore_train import RescorerConfig, retune
+
+    defaults = RescorerConfig()
+    try:
+        retune(args.model, args.weights or defaults.weights, args.sures or defaults.sures,
+               args.validation_strings or defaults.validation_strings, args.test_strings or defaults.test_strings)
     except (store.ModelNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -140,10 +154,20 @@ def build_parser() -> argparse.ArgumentParser:
                        ("batch-size", int), ("learning-rate", float), ("validation-lines", int),
                        ("validation-strings", int), ("test-strings", int), ("seed", int), ("processes", int)):
         r.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
-    r.add_argument("--weights", type=lambda text: tuple(float(w) for w in text.split(",")),
-                   help="fusion weights to try on validation strings, comma-separated")
+    numbers = lambda text: tuple(float(w) for w in text.split(","))  # noqa: E731
+    r.add_argument("--weights", type=numbers, help="fusion weights to try on validation strings, comma-separated")
+    r.add_argument("--sures", type=numbers, help="confidences under which digits are rescored, to try likewise")
     r.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     r.set_defaults(func=_train_rescorer)
+
+    u = sub.add_parser("tune-rescorer", help="choose a rescored model's fusion weight and confidence again on "
+                       "validation strings, measure it on test strings, update its card")
+    u.add_argument("model", help="a model in model_store/ with a rescorer")
+    u.add_argument("--weights", type=numbers)
+    u.add_argument("--sures", type=numbers)
+    u.add_argument("--validation-strings", type=int)
+    u.add_argument("--test-strings", type=int)
+    u.set_defaults(func=_tune_rescorer)
 
     e = sub.add_parser("evaluate", help="accuracy on strings of MNIST test digits")
     e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")

@@ -40,26 +40,27 @@ def fuse_digit(step_probs: np.ndarray, classifier_log_probs: np.ndarray, weight:
     return out / out.sum(axis=1, keepdims=True)
 
 
-def fuse(lines: np.ndarray, logits: np.ndarray, classify: Classify, weight: float) -> np.ndarray:
-    """Lines float32 (n, 32, 256, 1) and their CTC logits (n, steps, 11) -> logits of the same shape,
-    each digit read re-weighed by the classifier."""
-    read, crops = crops_for_batch(lines, logits)
-    if not len(crops):
+def fuse(lines: np.ndarray, logits: np.ndarray, classify: Classify, weight: float, sure: float = 1.0) -> np.ndarray:
+    """Lines float32 (n, 32, 256, 1) and their CTC logits (n, steps, 11) -> logits of the same shape, each
+    digit read with a confidence under ``sure`` re-weighed by the classifier (those above keep theirs:
+    with ``sure`` < 1 only the lines holding a doubtful digit are cut up, which saves most of the work)."""
+    read = [decode.ctc_greedy(row) for row in logits]
+    doubtful = [(row, i) for row, digits in enumerate(read) for i, d in enumerate(digits) if d.confidence < sure]
+    if not doubtful:
         return logits
+    cut = {row: segment.digit_crops(lines[row], read[row], logits.shape[1]) for row in {row for row, _ in doubtful}}
+    crops = np.stack([cut[row][i] for row, i in doubtful])[..., None]
     classifier_log_probs = np.log(decode.softmax(np.asarray(classify(crops), np.float32)) + 1e-9)
     probs = decode.softmax(logits.astype(np.float32))
-    index = 0
-    for row, digits in enumerate(read):
-        for digit in digits:
-            probs[row, digit.start : digit.end] = fuse_digit(probs[row, digit.start : digit.end],
-                                                             classifier_log_probs[index], weight)
-            index += 1
+    for (row, i), log_probs in zip(doubtful, classifier_log_probs):
+        digit = read[row][i]
+        probs[row, digit.start : digit.end] = fuse_digit(probs[row, digit.start : digit.end], log_probs, weight)
     return np.log(probs + 1e-12)
 
 
-def predictor(line_logits: Callable[[np.ndarray], np.ndarray], classify: Classify, weight: float):
+def predictor(line_logits: Callable[[np.ndarray], np.ndarray], classify: Classify, weight: float, sure: float = 1.0):
     """A batch -> fused logits function from a line model's and a rescorer's batch functions."""
     def predict(lines: np.ndarray) -> np.ndarray:
-        return fuse(lines, np.asarray(line_logits(lines), np.float32), classify, weight)
+        return fuse(lines, np.asarray(line_logits(lines), np.float32), classify, weight, sure)
 
     return predict

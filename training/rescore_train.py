@@ -6,7 +6,9 @@
    (``training.segment``, exactly as serving does) and label it with the true digit.
 3. Train the classifier (``models.RESCORERS``) on those crops; validation crops come the same way from
    the held-out validation digits.
-4. Choose the fusion weight on validation strings, then measure on MNIST test strings, and write
+4. Choose the fusion weight, and the confidence under which a digit is read again, on validation
+   strings (``tune``; ``python -m training tune-rescorer`` does it again for a stored model), then measure on
+   MNIST test strings, and write
    model_store/<name>/: the line model, ``rescorer.keras`` and a card describing both.
 """
 from __future__ import annotations
@@ -43,6 +45,7 @@ class RescorerConfig:
     batch_size: int = 128
     learning_rate: float = 2e-3
     weights: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0)  # fusion weights tried on validation strings
+    sures: tuple[float, ...] = (0.9, 0.99, 0.999, 1.0)  # rescore only digits read with less confidence than this
     validation_lines: int = 4000
     validation_strings: int = 2000
     test_strings: int = 2000
@@ -53,7 +56,7 @@ class RescorerConfig:
     def tiny(cls, **overrides) -> "RescorerConfig":
         """Seconds on a CPU: a smoke run, not a usable rescorer."""
         values = dict(lines=2 * LINES_PER_JOB, epochs=1, width=4, validation_lines=LINES_PER_JOB,
-                      validation_strings=32, test_strings=32, processes=0, weights=(1.0,))
+                      validation_strings=32, test_strings=32, processes=0, weights=(1.0,), sures=(1.0,))
         return cls(**{**values, **overrides})
 
 
@@ -154,12 +157,27 @@ def score_sets(read_lines, sets: dict[str, evaluate.EvalSet]) -> dict[str, dict]
                    if k != "confusion"} for name, s in sets.items()}
 
 
-def choose_weight(line_logits, classify, sets: dict[str, evaluate.EvalSet], weights) -> tuple[float, dict]:
-    """The fusion weight with the best mean sequence accuracy over the sets, and every weight's figures."""
-    tried = {w: score_sets(rescore.predictor(line_logits, classify, w), sets) for w in weights}
-    mean = {w: np.mean([f["sequence_accuracy"] for f in figures.values()]) for w, figures in tried.items()}
-    best = max(mean, key=mean.get)
-    return best, {str(w): {k: round(v["sequence_accuracy"], 4) for k, v in f.items()} for w, f in tried.items()}
+def tune(line_logits, classify, sets: dict[str, evaluate.EvalSet], weights, sures) -> tuple[float, float, dict]:
+    """The fusion weight, then the confidence under which digits are rescored (the lowest as good as the
+    best: the less is rescored, the faster), by mean sequence accuracy over the sets; and every figure."""
+    def mean_accuracy(weight, sure):
+        figures = score_sets(rescore.predictor(line_logits, classify, weight, sure), sets)
+        tried[f"weight {weight}, sure {sure}"] = {k: round(v["sequence_accuracy"], 4) for k, v in figures.items()}
+        return round(float(np.mean([f["sequence_accuracy"] for f in figures.values()])), 4)
+
+    tried: dict[str, dict] = {}
+    by_weight = {w: mean_accuracy(w, max(sures)) for w in weights}
+    weight = max(by_weight, key=by_weight.get)
+    by_sure = {s: (by_weight[weight] if s == max(sures) else mean_accuracy(weight, s)) for s in sures}
+    sure = min(s for s in sures if by_sure[s] >= max(by_sure.values()))
+    return weight, sure, tried
+
+
+def test_metrics(line_logits, classify, weight: float, sure: float, count: int) -> dict:
+    """The line model alone and with its rescorer, on the MNIST test strings."""
+    test = eval_sets(datasets.load_test_digits(), count, TEST_SEEDS)
+    return {"reader_alone": score_sets(line_logits, test),
+            "with_rescorer": score_sets(rescore.predictor(line_logits, classify, weight, sure), test)}
 
 
 def train_rescorer(config: RescorerConfig) -> str:
@@ -175,38 +193,61 @@ def train_rescorer(config: RescorerConfig) -> str:
     val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
     print(f"{len(crops)} training crops, {len(val_crops)} validation crops ({time.time() - started:.0f} s)")
     classifier, history = fit(crops, labels, val_crops, val_labels, config)
-    weight, tried = choose_weight(line_logits, classifier.predict_on_batch,
-                                  eval_sets(val_digits, config.validation_strings, VALIDATION_SEEDS), config.weights)
-    test = eval_sets(datasets.load_test_digits(), config.test_strings, TEST_SEEDS)
-    metrics = {"reader_alone": score_sets(line_logits, test),
-               "with_rescorer": score_sets(rescore.predictor(line_logits, classifier.predict_on_batch, weight), test)}
-    return write_rescored(reader, classifier, config, history, weight, tried, metrics, time.time() - started)
+    classify = classifier.predict_on_batch
+    weight, sure, tried = tune(line_logits, classify, eval_sets(val_digits, config.validation_strings, VALIDATION_SEEDS),
+                               config.weights, config.sures)
+    metrics = test_metrics(line_logits, classify, weight, sure, config.test_strings)
+    return write_rescored(reader, classifier, config, history, (weight, sure, tried), metrics, time.time() - started)
+
+
+def retune(name: str, weights, sures, validation_strings: int, test_strings: int) -> dict:
+    """Choose a stored rescored model's weight and confidence again on validation strings and measure it on
+    test strings; the card is updated (``python -m training tune-rescorer``). Returns the new card."""
+    stored = store.find(name)
+    classifier = store.load_rescorer(stored)
+    if classifier is None:
+        raise ValueError(f"{stored.name!r} has no rescorer to tune")
+    line_logits = store.load_model(stored).predict_on_batch
+    _, val_digits = datasets.train_validation_split(datasets.load_train_digits())
+    weight, sure, tried = tune(line_logits, classifier.predict_on_batch,
+                               eval_sets(val_digits, validation_strings, VALIDATION_SEEDS), weights, sures)
+    metrics = test_metrics(line_logits, classifier.predict_on_batch, weight, sure, test_strings)
+    rescorer = {**stored.card["rescorer"], "weight": weight, "sure": sure, "tuned_with": command_line(),
+                "validation": {**stored.card["rescorer"].get("validation", {}), "sequence_accuracy_tried": tried}}
+    changes = {"rescorer": rescorer, "metrics": {f"test_{k}": v for k, v in metrics["with_rescorer"].items()},
+               "reader_metrics": {f"test_{k}": v for k, v in metrics["reader_alone"].items()}}
+    store.update_card(stored, changes)
+    print(f"{stored.name}: weight {weight}, sure {sure}; " + ", ".join(
+        f"test {k} sequence {v['sequence_accuracy']:.4f}" for k, v in metrics["with_rescorer"].items()))
+    return {**stored.card, **changes}
 
 
 def write_rescored(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
-                   weight: float, tried: dict, metrics: dict, spent_s: float) -> str:
+                   tuned: tuple[float, float, dict], metrics: dict, spent_s: float) -> str:
     """model_store/<name>/: the reader's model, the rescorer and a card for the pair, written atomically."""
     destination = store.STORE_DIR / config.name
     staging = store.staging_dir(destination)
     shutil.copy(reader.path / store.MODEL_FILE, staging / store.MODEL_FILE)
     classifier.save(staging / store.RESCORER_FILE)
-    card = rescored_card(reader, classifier, config, history, weight, tried, metrics, spent_s)
+    card = rescored_card(reader, classifier, config, history, tuned, metrics, spent_s)
     (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
     (staging / "history.json").write_text(json.dumps(history, indent=1))
     plot_rescorer_curves(history, staging / "curves.png", config.name)
     store.publish(staging, destination)
     fused = metrics["with_rescorer"]
-    print(f"wrote {destination} (weight {weight}): " + ", ".join(
+    print(f"wrote {destination} (weight {tuned[0]}, sure {tuned[1]}): " + ", ".join(
         f"test {k} sequence {v['sequence_accuracy']:.4f}" for k, v in fused.items()))
     return str(destination)
 
 
 def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
-                  weight: float, tried: dict, metrics: dict, spent_s: float) -> dict:
+                  tuned: tuple[float, float, dict], metrics: dict, spent_s: float) -> dict:
     """The reader's card, renamed, with the rescorer described and the pair's own test figures."""
     now = dt.datetime.now(dt.timezone.utc)
+    weight, sure, tried = tuned
     return {**reader.card, "name": config.name,
             "rescorer": {"file": store.RESCORER_FILE, "architecture": config.architecture, "weight": weight,
+                         "sure": sure,
                          "parameters": int(classifier.count_params()),
                          "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
                                    "preprocessing": "training.segment.digit_crops"},
@@ -214,7 +255,7 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
                          "training": {**asdict(config), "epochs_run": len(history),
                                       "training_time_s": round(spent_s, 1), "command": command_line()},
                          "validation": {"crop_accuracy": history[-1].get("val_accuracy"),
-                                        "sequence_accuracy_by_weight": tried}},
+                                        "sequence_accuracy_tried": tried}},
             "metrics": {f"test_{k}": v for k, v in metrics["with_rescorer"].items()},
             "reader_metrics": {f"test_{k}": v for k, v in metrics["reader_alone"].items()},
             "version": now.strftime("%Y%m%d%H%M"), "date": now.isoformat(timespec="seconds"), "git_commit": _git_commit()}

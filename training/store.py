@@ -111,7 +111,9 @@ def load_reader(stored: StoredModel):
         return model.predict_on_batch
     from training import rescore
 
-    return rescore.predictor(model.predict_on_batch, rescorer.predict_on_batch, stored.card["rescorer"]["weight"])
+    settings = stored.card["rescorer"]
+    return rescore.predictor(model.predict_on_batch, rescorer.predict_on_batch, settings["weight"],
+                             settings.get("sure", 1.0))
 
 
 def update_card(stored: StoredModel, changes: dict) -> None:

@@ -104,12 +104,12 @@ class LocalBackend:
         if rescorer is None:
             return None
         runs = self._compile(self.fold_batch_norm(rescorer), CROP_SHAPE, CROP_BATCH_SIZES, ())
-        weight = float(stored.card["rescorer"]["weight"])
+        weight, sure = float(stored.card["rescorer"]["weight"]), float(stored.card["rescorer"].get("sure", 1.0))
 
         def classify(crops: np.ndarray) -> np.ndarray:
             return self._run_padded(runs, crops, CROP_BATCH_SIZES, CROP_SHAPE)
 
-        return lambda lines, logits: rescore.fuse(lines, logits, classify, weight)
+        return lambda lines, logits: rescore.fuse(lines, logits, classify, weight, sure)
 
     def _compile(self, model, shape: tuple, sizes: tuple, xla_sizes: tuple) -> dict:
         """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""

@@ -128,10 +128,14 @@
     head.append(inUseBadge);
 
     const epochs = isNumber(training.epochs_run) ? ` (${training.epochs_run} epochs)` : '';
+    // A rescorer (a digit classifier reading each digit again) has its own size and training command.
+    const rescorer = card.rescorer || null;
     const facts = factList([
       ['Architecture', card.architecture || '–'],
       ['Parameters', formatParameters(card.parameters)],
       ['Input', formatInput(card.input)],
+      ...(rescorer ? [['Rescorer', `${rescorer.architecture} classifier, ${formatParameters(rescorer.parameters)} ` +
+        `parameters, weight ${rescorer.weight}, rereads digits below ${rescorer.sure ?? 1} confidence`]] : []),
       ['Training time', `${formatDuration(training.training_time_s)}${epochs}`],
       ['Trained', formatDate(card.date)],
       ['Version', card.version || '–'],
@@ -140,7 +144,9 @@
     const command = make('div', 'command');
     command.append(make('h3', null, 'Training command'));
     const pre = make('pre');
-    pre.append(make('code', null, training.command || '–'));
+    const rescorerCommand = rescorer && rescorer.training
+      ? `\n${rescorer.training.command}${rescorer.tuned_with ? `\n${rescorer.tuned_with}` : ''}` : '';
+    pre.append(make('code', null, (training.command || '–') + rescorerCommand));
     command.append(pre);
 
     const button = make('button', 'button button--primary use-model', 'Use this model');

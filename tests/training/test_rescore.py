@@ -95,6 +95,9 @@ def test_fusing_lets_a_sure_classifier_overrule_an_unsure_line_reading_and_keeps
     read = decode.ctc_greedy(fused[0])
     assert "".join(d.digit for d in read) == "13"  # the 7 gives way, the sure 3 does not
     assert [(d.start, d.end) for d in read] == [(d.start, d.end) for d in decode.ctc_greedy(logits[0])]
+    only_doubtful = rescore.fuse(line, logits, says_one, weight=1.0, sure=0.5)  # the 7 was read 55% sure
+    assert decode.texts([decode.ctc_greedy(only_doubtful[0])]) == ["73"]
+    assert rescore.fuse(line, logits, None, weight=1.0, sure=0.5 - 1e-6) is logits  # nothing to ask: no call
     agrees = rescore.fuse(line, logits, lambda crops: np.zeros((len(crops), 10)), weight=1.0)
     assert decode.texts([decode.ctc_greedy(agrees[0])]) == ["73"]
 
@@ -133,3 +136,13 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     again = subprocess.run([sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn-digits"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 2 and "plain CTC line model" in again.stderr
+
+    tune = [sys.executable, "-m", "training", "tune-rescorer", "--weights", "2", "--sures", "0.5,1",
+            "--validation-strings", "16", "--test-strings", "16"]
+    run = subprocess.run(tune + ["crnn-digits"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    card = json.loads((folder / "card.json").read_text())
+    assert card["rescorer"]["weight"] == 2.0 and card["rescorer"]["sure"] in (0.5, 1.0)
+    assert "tune-rescorer" in card["rescorer"]["tuned_with"] and len(card["rescorer"]["validation"]["sequence_accuracy_tried"]) == 2
+    plain = subprocess.run(tune + ["crnn"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert plain.returncode == 2 and "no rescorer" in plain.stderr
