@@ -92,7 +92,7 @@ def in_process(settings: dict, images: dict) -> dict:
     from webapp.inference import LocalBackend
     from webapp.recognizer import Recognizer
 
-    backend = LocalBackend()
+    backend = LocalBackend(settings.get("model"))
     recognizer = Recognizer(backend)
     lines = model_lines(recognizer, [data for data, _ in images["webcam 640x480 JPEG"]], max(BATCHES))
     return {
@@ -161,9 +161,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, help=f"timed runs per measurement (default {FULL['repeats']})")
     parser.add_argument("--images", type=int, help=f"distinct images per set (default {FULL['images']})")
     parser.add_argument("--requests", type=int, help=f"REST requests per image set (default {FULL['requests']})")
+    parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
     args = parser.parse_args(argv)
     exit_on_sigterm()
-    settings = resolve(args, FULL, QUICK)
+    settings = {**resolve(args, FULL, QUICK), "model": args.model}
+    if args.model:  # the served app reads it from its environment, as any setting
+        os.environ["DIGIT_READER_MODEL"] = args.model
     results = {"benchmark": "speed", "quick": args.quick, "settings": settings, "machine": machine_info()}
     images = {name: scene_images(kind, settings["images"], seed=20260101 + i, size=size)
               for i, (name, (kind, size, _)) in enumerate(IMAGE_SETS.items())}
