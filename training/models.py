@@ -101,9 +101,35 @@ def build_digit(width: int = 32, dropout: float = 0.3) -> keras.Model:
     return keras.Model(inputs, logits, name="digit")
 
 
+def digit_ensemble(members: list[keras.Model], name: str = "digit-ensemble") -> keras.Model:
+    """Several digit rescorers as one: (batch, 28, 28, 1) -> the mean of their log probabilities
+    (batch, 10), logits of the geometric mean of their opinions. One file; serving is unchanged."""
+    inputs = keras.Input((CROP_SIZE, CROP_SIZE, 1), name="digit")
+    # each member re-wrapped under its own name (the same layers and weights): names must be unique
+    renamed = [keras.Model(member.inputs[0], member.outputs[0], name=f"member_{i}") for i, member in enumerate(members)]
+    opinions = [layers.Activation("log_softmax", name=f"member_{i}_log_probs")(member(inputs))
+                for i, member in enumerate(renamed)]
+    return keras.Model(inputs, layers.Average(name="logits")(opinions), name=name)
+
+
+def without_optimizer(model: keras.Model) -> keras.Model:
+    """The same layers and weights as a new model, so that saving it leaves the optimizer's state out
+    (a trained classifier's file is then a third of the size)."""
+    return keras.Model(model.inputs[0], model.outputs[0], name=model.name)
+
+
+def ensemble_members(model: keras.Model) -> list[keras.Model]:
+    """The rescorers a ``digit_ensemble`` averages, or [model] for a single one."""
+    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    return nested or [model]
+
+
 def fold_batch_norm(model: keras.Model) -> keras.Model:
     """The same function for inference, each BatchNormalization folded into the convolution before it
-    (about 25% faster on a CPU). For chains of layers, as every model here is; the other layers are shared."""
+    (about 25% faster on a CPU). For chains of layers, as every model here is (an ensemble's members
+    are folded one by one); the other layers are shared."""
+    if len(ensemble_members(model)) > 1:
+        return digit_ensemble([fold_batch_norm(member) for member in ensemble_members(model)], model.name)
     chain = model.layers[1:]
     if not any(isinstance(layer, layers.BatchNormalization) for layer in chain):
         return model

@@ -18,7 +18,7 @@ import json
 import multiprocessing
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
@@ -50,6 +50,8 @@ class RescorerConfig:
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 11
+    seeds: tuple[int, ...] = ()  # one classifier per seed, averaged (models.digit_ensemble); default: (seed,)
+    join: str = ""  # a stored rescored model whose rescorer's members are kept and added to
     processes: int = 2
 
     @classmethod
@@ -189,15 +191,35 @@ def train_rescorer(config: RescorerConfig) -> str:
         raise ValueError(f"--reader must be a plain CTC line model; {reader.name!r} is not")
     line_logits = store.load_model(reader).predict_on_batch
     train_digits, val_digits = datasets.train_validation_split(datasets.load_train_digits())
-    crops, labels = make_crops(line_logits, train_digits, config, config.lines, config.seed)
     val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
-    print(f"{len(crops)} training crops, {len(val_crops)} validation crops ({time.time() - started:.0f} s)")
-    classifier, history = fit(crops, labels, val_crops, val_labels, config)
+    members, histories = joined_members(config.join, reader)
+    for seed in config.seeds or (config.seed,):
+        crops, labels = make_crops(line_logits, train_digits, config, config.lines, seed)
+        print(f"seed {seed}: {len(crops)} training crops, {len(val_crops)} validation crops "
+              f"({time.time() - started:.0f} s)")
+        member, history = fit(crops, labels, val_crops, val_labels, replace(config, seed=seed))
+        members.append(member)
+        histories.append(history)
+    classifier = models.digit_ensemble(members) if len(members) > 1 else models.without_optimizer(members[0])
     classify = classifier.predict_on_batch
+    crop_accuracy = float(np.mean(np.argmax(classify(val_crops[..., None].astype(np.float32) / 255.0), 1) == val_labels))
     weight, sure, tried = tune(line_logits, classify, eval_sets(val_digits, config.validation_strings, VALIDATION_SEEDS),
                                config.weights, config.sures)
     metrics = test_metrics(line_logits, classify, weight, sure, config.test_strings)
-    return write_rescored(reader, classifier, config, history, (weight, sure, tried), metrics, time.time() - started)
+    return write_rescored(reader, classifier, config, histories, (weight, sure, tried, crop_accuracy), metrics,
+                          time.time() - started)
+
+
+def joined_members(join: str, reader: store.StoredModel) -> tuple[list[keras.Model], list[list[dict]]]:
+    """The members of a stored model's rescorer, and their histories, to add to; none without ``join``."""
+    if not join:
+        return [], []
+    stored = store.find(join)
+    if stored.card.get("rescorer", {}).get("reader_version") != reader.card.get("version"):
+        raise ValueError(f"--join {stored.name!r} has no rescorer trained on {reader.name!r} as it is now")
+    histories = json.loads((stored.path / "history.json").read_text())
+    members = models.ensemble_members(store.load_rescorer(stored))
+    return members, (histories if isinstance(histories[0], list) else [histories])
 
 
 def retune(name: str, weights, sures, validation_strings: int, test_strings: int) -> dict:
@@ -222,17 +244,18 @@ def retune(name: str, weights, sures, validation_strings: int, test_strings: int
     return {**stored.card, **changes}
 
 
-def write_rescored(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
-                   tuned: tuple[float, float, dict], metrics: dict, spent_s: float) -> str:
+def write_rescored(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig,
+                   histories: list[list[dict]], tuned: tuple[float, float, dict, float], metrics: dict,
+                   spent_s: float) -> str:
     """model_store/<name>/: the reader's model, the rescorer and a card for the pair, written atomically."""
     destination = store.STORE_DIR / config.name
     staging = store.staging_dir(destination)
     shutil.copy(reader.path / store.MODEL_FILE, staging / store.MODEL_FILE)
     classifier.save(staging / store.RESCORER_FILE)
-    card = rescored_card(reader, classifier, config, history, tuned, metrics, spent_s)
+    card = rescored_card(reader, classifier, config, histories, tuned, metrics, spent_s)
     (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
-    (staging / "history.json").write_text(json.dumps(history, indent=1))
-    plot_rescorer_curves(history, staging / "curves.png", config.name)
+    (staging / "history.json").write_text(json.dumps(histories[0] if len(histories) == 1 else histories, indent=1))
+    plot_rescorer_curves(histories, staging / "curves.png", config.name)
     store.publish(staging, destination)
     fused = metrics["with_rescorer"]
     print(f"wrote {destination} (weight {tuned[0]}, sure {tuned[1]}): " + ", ".join(
@@ -240,42 +263,50 @@ def write_rescored(reader: store.StoredModel, classifier: keras.Model, config: R
     return str(destination)
 
 
-def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig, history: list[dict],
-                  tuned: tuple[float, float, dict], metrics: dict, spent_s: float) -> dict:
+def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: RescorerConfig,
+                  histories: list[list[dict]], tuned: tuple[float, float, dict, float], metrics: dict,
+                  spent_s: float) -> dict:
     """The reader's card, renamed, with the rescorer described and the pair's own test figures."""
     now = dt.datetime.now(dt.timezone.utc)
-    weight, sure, tried = tuned
+    weight, sure, tried, crop_accuracy = tuned
+    earlier = store.find(config.join).card["rescorer"]["training"] if config.join else {}
+    commands = earlier.get("commands", [earlier["command"]] if earlier else []) + [command_line()]
     return {**reader.card, "name": config.name,
             "rescorer": {"file": store.RESCORER_FILE, "architecture": config.architecture, "weight": weight,
-                         "sure": sure,
+                         "sure": sure, "members": len(histories),
                          "parameters": int(classifier.count_params()),
                          "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
                                    "preprocessing": "training.segment.digit_crops"},
                          "reader": reader.name, "reader_version": reader.card.get("version", ""),
-                         "training": {**asdict(config), "epochs_run": len(history),
-                                      "training_time_s": round(spent_s, 1), "command": command_line()},
-                         "validation": {"crop_accuracy": history[-1].get("val_accuracy"),
+                         "training": {**asdict(config), "epochs_run": [len(h) for h in histories],
+                                      "training_time_s": round(spent_s + earlier.get("training_time_s", 0.0), 1),
+                                      "command": " && ".join(commands), "commands": commands},
+                         "validation": {"crop_accuracy": crop_accuracy,
+                                        "member_crop_accuracy": [h[-1].get("val_accuracy") for h in histories],
                                         "sequence_accuracy_tried": tried}},
             "metrics": {f"test_{k}": v for k, v in metrics["with_rescorer"].items()},
             "reader_metrics": {f"test_{k}": v for k, v in metrics["reader_alone"].items()},
             "version": now.strftime("%Y%m%d%H%M"), "date": now.isoformat(timespec="seconds"), "git_commit": _git_commit()}
 
 
-def plot_rescorer_curves(history: list[dict], path, title: str) -> None:
-    """Loss and crop accuracy by epoch (training and validation crops)."""
+def plot_rescorer_curves(histories: list[list[dict]], path, title: str) -> None:
+    """Loss and crop accuracy by epoch (training and validation crops), one pair of lines per member."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    epochs = np.arange(1, len(history) + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for axis, key, label in ((left, "loss", "loss"), (right, "accuracy", "digit accuracy")):
-        axis.plot(epochs, [h.get(key, np.nan) for h in history], label=f"training {label}")
-        axis.plot(epochs, [h.get(f"val_{key}", np.nan) for h in history], label=f"validation {label}")
-        axis.set(xlabel="epoch", ylabel=label, title=f"{title}: rescorer {label}")
+    for member, history in enumerate(histories):
+        epochs = np.arange(1, len(history) + 1)
+        tag = f" {member + 1}" if len(histories) > 1 else ""
+        for axis, key, label in ((left, "loss", "loss"), (right, "accuracy", "digit accuracy")):
+            axis.plot(epochs, [h.get(key, np.nan) for h in history], label=f"training{tag}")
+            axis.plot(epochs, [h.get(f"val_{key}", np.nan) for h in history], "--", label=f"validation{tag}")
+            axis.set(xlabel="epoch", ylabel=label, title=f"{title}: rescorer {label}")
+    for axis in (left, right):
         axis.grid(alpha=0.3)
-        axis.legend()
+        axis.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

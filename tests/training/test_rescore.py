@@ -146,3 +146,63 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     assert "tune-rescorer" in card["rescorer"]["tuned_with"] and len(card["rescorer"]["validation"]["sequence_accuracy_tried"]) == 2
     plain = subprocess.run(tune + ["crnn"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert plain.returncode == 2 and "no rescorer" in plain.stderr
+
+    joined = subprocess.run([sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn", "--name",
+                             "crnn-digits2", "--join", "crnn-digits", "--seeds", "5"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert joined.returncode == 0, joined.stderr[-2000:]
+    rescorer = json.loads((tmp_path / "crnn-digits2" / "card.json").read_text())["rescorer"]
+    assert rescorer["members"] == 2 and len(rescorer["training"]["commands"]) == 2
+    assert "--join crnn-digits" in rescorer["training"]["commands"][1]
+    stored = store.find("crnn-digits2", tmp_path)
+    backend_logits, _ = LocalBackend("crnn-digits2", tmp_path).predict(None, lines)
+    np.testing.assert_allclose(backend_logits, store.load_reader(stored)(lines), atol=1e-3)
+
+
+def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_saving_and_folding(tmp_path):
+    import keras
+
+    from training import models
+
+    members = [models.build_digit(width=4), models.build_digit(width=4)]
+    crops = np.random.default_rng(1).random((5, 28, 28, 1)).astype(np.float32)
+    for seed, member in enumerate(members):  # trained a little, so batch norm statistics are not the identity
+        member.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        member.fit(crops, np.array([seed, 1, 2, 3, 4]), epochs=2, verbose=0)
+    ensemble = models.digit_ensemble(members)
+    log_probs = [np.log(decode.softmax(member.predict_on_batch(crops))) for member in members]
+    np.testing.assert_allclose(ensemble.predict_on_batch(crops), np.mean(log_probs, axis=0), atol=1e-5)
+
+    ensemble.save(tmp_path / "rescorer.keras")
+    loaded = keras.saving.load_model(tmp_path / "rescorer.keras", compile=False)
+    assert len(models.ensemble_members(loaded)) == 2 and len(models.ensemble_members(members[0])) == 1
+    np.testing.assert_allclose(loaded.predict_on_batch(crops), ensemble.predict_on_batch(crops), atol=1e-5)
+    np.testing.assert_allclose(models.fold_batch_norm(loaded).predict_on_batch(crops),
+                               ensemble.predict_on_batch(crops), atol=1e-4)
+    larger = models.digit_ensemble(models.ensemble_members(loaded) + [members[0]])
+    assert len(models.ensemble_members(larger)) == 3 and larger.output_shape == (None, 10)
+
+
+def test_a_trained_classifier_is_saved_without_its_optimizer(tmp_path):
+    import keras
+
+    from training import models
+
+    model = models.build_digit(width=4)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(np.zeros((2, 28, 28, 1), np.float32), np.array([0, 1]), verbose=0)
+    model.save(tmp_path / "with.keras")
+    models.without_optimizer(model).save(tmp_path / "without.keras")
+    assert _saved_parts(tmp_path / "with.keras") >= {"layers", "optimizer"}
+    assert "optimizer" not in _saved_parts(tmp_path / "without.keras")
+
+
+def _saved_parts(path: Path) -> set[str]:
+    """The top-level groups of a .keras file's weights: layers, optimizer, ..."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+        return set(weights.keys())
