@@ -130,11 +130,13 @@
     const epochs = isNumber(training.epochs_run) ? ` (${training.epochs_run} epochs)` : '';
     // A rescorer (a digit classifier reading each digit again) has its own size and training command.
     const rescorer = card.rescorer || null;
+    const rescorerKind = (r) => ((r.members ?? 1) > 1
+      ? `${r.members} ${r.architecture} classifiers averaged` : `${r.architecture} classifier`);
     const facts = factList([
       ['Architecture', card.architecture || '–'],
       ['Parameters', formatParameters(card.parameters)],
       ['Input', formatInput(card.input)],
-      ...(rescorer ? [['Rescorer', `${rescorer.architecture} classifier, ${formatParameters(rescorer.parameters)} ` +
+      ...(rescorer ? [['Rescorer', `${rescorerKind(rescorer)}, ${formatParameters(rescorer.parameters)} ` +
         `parameters, weight ${rescorer.weight}, rereads digits below ${rescorer.sure ?? 1} confidence`]] : []),
       ['Training time', `${formatDuration(training.training_time_s)}${epochs}`],
       ['Trained', formatDate(card.date)],

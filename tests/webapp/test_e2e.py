@@ -294,6 +294,31 @@ def test_model_select_lists_the_models_and_the_one_in_use(ui):
     ui.assert_no_script_errors()
 
 
+
+def test_models_page_shows_a_card_per_stored_model_with_its_rescorer_and_commands(ui):
+    page = ui.page
+    with urllib.request.urlopen(ui.server.url + "/api/v1/models", timeout=10) as response:
+        models = json.loads(response.read())
+    page.goto(ui.server.url + "/models")
+    cards = page.locator("article.model-card")
+    expect(cards).to_have_count(len(models["models"]))
+    for model in models["models"]:
+        card = page.locator(f'article.model-card[data-model="{model["name"]}"]')
+        expect(card.locator("h2")).to_have_text(model["name"])
+        rescorer = model["card"].get("rescorer")
+        rescorer_fact = card.locator(".facts__item", has=page.locator("dt", has_text="Rescorer"))
+        if rescorer is None:
+            expect(rescorer_fact).to_have_count(0)
+            continue
+        members = rescorer.get("members", 1)
+        expect(rescorer_fact.locator("dd")).to_contain_text(
+            f"{members} digit classifiers averaged" if members > 1 else "digit classifier")
+        expect(rescorer_fact.locator("dd")).to_contain_text(f"weight {rescorer['weight']}")
+        expect(card.locator("pre code")).to_contain_text(rescorer["training"]["commands"][-1]
+                                                         if "commands" in rescorer["training"] else "train-rescorer")
+    expect(page.locator(f'article.model-card[data-model="{models["active"]}"] .badge--in-use')).to_be_visible()
+    ui.assert_no_script_errors()
+
 ROUTE_A_DROPPED_FRAME = """() => new Promise((resolve) => {
   const handlers = {};
   const socket = { connected: true, on: (name, handler) => { handlers[name] = handler; }, emit: () => {} };
