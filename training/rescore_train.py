@@ -5,7 +5,8 @@
 2. Let the line model read them; where it reads the right number of digits, cut each digit out
    (``training.segment``, exactly as serving does) and label it with the true digit.
 3. Train the classifier (``models.RESCORERS``) on those crops; validation crops come the same way from
-   the held-out validation digits.
+   the held-out validation digits. With ``--seeds``, one classifier per seed (its own lines and crops),
+   averaged (``models.digit_ensemble``); ``--join`` starts from a stored rescored model's classifiers.
 4. Choose the fusion weight, and the confidence under which a digit is read again, on validation
    strings (``tune``; ``python -m training tune-rescorer`` does it again for a stored model), then measure on
    MNIST test strings, and write
