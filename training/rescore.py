@@ -51,11 +51,15 @@ def fuse(lines: np.ndarray, logits: np.ndarray, classify: Classify, weight: floa
     cut = {row: segment.digit_crops(lines[row], read[row], logits.shape[1]) for row in {row for row, _ in doubtful}}
     crops = np.stack([cut[row][i] for row, i in doubtful])[..., None]
     classifier_log_probs = np.log(decode.softmax(np.asarray(classify(crops), np.float32)) + 1e-9)
-    probs = decode.softmax(logits.astype(np.float32))
+    probs = {row: decode.softmax(logits[row].astype(np.float32)) for row in cut}  # (steps, 11) each
     for (row, i), log_probs in zip(doubtful, classifier_log_probs):
         digit = read[row][i]
-        probs[row, digit.start : digit.end] = fuse_digit(probs[row, digit.start : digit.end], log_probs, weight)
-    return np.log(probs + 1e-12)
+        probs[row][digit.start : digit.end] = fuse_digit(probs[row][digit.start : digit.end], log_probs, weight)
+    # only the rows read again change: a line's logits never depend on what it was batched with
+    fused = logits.astype(np.float32, copy=True)
+    for row, row_probs in probs.items():
+        fused[row] = np.log(row_probs + 1e-12)
+    return fused
 
 
 def predictor(line_logits: Callable[[np.ndarray], np.ndarray], classify: Classify, weight: float, sure: float = 1.0):
