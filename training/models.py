@@ -105,17 +105,16 @@ def digit_ensemble(members: list[keras.Model], name: str = "digit-ensemble") -> 
     """Several digit rescorers as one: (batch, 28, 28, 1) -> the mean of their log probabilities
     (batch, 10), logits of the geometric mean of their opinions. One file; serving is unchanged."""
     inputs = keras.Input((CROP_SIZE, CROP_SIZE, 1), name="digit")
-    # each member re-wrapped under its own name (the same layers and weights): names must be unique
-    renamed = [keras.Model(member.inputs[0], member.outputs[0], name=f"member_{i}") for i, member in enumerate(members)]
+    renamed = [without_optimizer(member, f"member_{i}") for i, member in enumerate(members)]  # names must be unique
     opinions = [layers.Activation("log_softmax", name=f"member_{i}_log_probs")(member(inputs))
                 for i, member in enumerate(renamed)]
     return keras.Model(inputs, layers.Average(name="logits")(opinions), name=name)
 
 
-def without_optimizer(model: keras.Model) -> keras.Model:
+def without_optimizer(model: keras.Model, name: str | None = None) -> keras.Model:
     """The same layers and weights as a new model, so that saving it leaves the optimizer's state out
-    (a trained classifier's file is then a third of the size)."""
-    return keras.Model(model.inputs[0], model.outputs[0], name=model.name)
+    (a trained classifier's file is then a third of the size); under ``name`` when given."""
+    return keras.Model(model.inputs[0], model.outputs[0], name=name or model.name)
 
 
 def ensemble_members(model: keras.Model) -> list[keras.Model]:
