@@ -294,7 +294,6 @@ def test_model_select_lists_the_models_and_the_one_in_use(ui):
     ui.assert_no_script_errors()
 
 
-
 def test_models_page_shows_a_card_per_stored_model_with_its_rescorer_and_commands(ui):
     page = ui.page
     with urllib.request.urlopen(ui.server.url + "/api/v1/models", timeout=10) as response:
@@ -318,6 +317,7 @@ def test_models_page_shows_a_card_per_stored_model_with_its_rescorer_and_command
                                                          if "commands" in rescorer["training"] else "train-rescorer")
     expect(page.locator(f'article.model-card[data-model="{models["active"]}"] .badge--in-use')).to_be_visible()
     ui.assert_no_script_errors()
+
 
 ROUTE_A_DROPPED_FRAME = """() => new Promise((resolve) => {
   const handlers = {};
