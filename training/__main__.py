@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sures", type=numbers, help="confidences under which digits are rescored, to try likewise")
     r.add_argument("--seeds", type=lambda text: tuple(int(s) for s in text.split(",")),
                    help="train one classifier per seed, comma-separated, and average them (default: --seed alone)")
-    r.add_argument("--join", metavar="MODEL", help="keep the classifiers of this stored rescored model (same reader) "
-                   "and add those of --seeds to them")
+    r.add_argument("--join", metavar="MODEL[,MODEL]", help="keep the classifiers of these stored rescored models "
+                   "(same reader) and add those of --seeds to them; without --seeds, only combine them")
     r.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     r.set_defaults(func=_train_rescorer)
 

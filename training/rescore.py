@@ -25,6 +25,21 @@ def crops_for_batch(lines: np.ndarray, logits: np.ndarray) -> tuple[list[list[de
     return read, stacked[..., None]
 
 
+def labelled_crops(lines: np.ndarray, logits: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Training crops: uint8 (m, 28, 28) and their true digits uint8 (m,), from the lines read with the right
+    number of digits (the others cannot be cut digit by digit). Numpy only, so data processes can run it."""
+    read, cut = crops_for_batch(lines, logits)
+    crops, labels, offset = [], [], 0
+    for digits, text in zip(read, texts):
+        if len(digits) == len(text):
+            crops.append(cut[offset : offset + len(digits), ..., 0])
+            labels += [int(ch) for ch in text]
+        offset += len(digits)
+    if not crops:
+        return np.zeros((0, segment.CROP_SIZE, segment.CROP_SIZE), np.uint8), np.zeros(0, np.uint8)
+    return np.round(np.concatenate(crops) * 255).astype(np.uint8), np.array(labels, np.uint8)
+
+
 def fuse_digit(step_probs: np.ndarray, classifier_log_probs: np.ndarray, weight: float) -> np.ndarray:
     """One digit's CTC run, probabilities (run steps, 11), and the classifier's log probabilities (10,)
     -> the run's new probabilities: at each step the blank keeps its share (never enough to split the

@@ -6,7 +6,8 @@
    (``training.segment``, exactly as serving does) and label it with the true digit.
 3. Train the classifier (``models.RESCORERS``) on those crops; validation crops come the same way from
    the held-out validation digits. With ``--seeds``, one classifier per seed (its own lines and crops),
-   averaged (``models.digit_ensemble``); ``--join`` starts from a stored rescored model's classifiers.
+   averaged (``models.digit_ensemble``); ``--join`` starts from stored rescored models' classifiers (with no
+   ``--seeds``, it only combines them).
 4. Choose the fusion weight, and the confidence under which a digit is read again, on validation
    strings (``tune``; ``python -m training tune-rescorer`` does it again for a stored model), then measure on
    MNIST test strings, and write
@@ -52,7 +53,7 @@ class RescorerConfig:
     test_strings: int = 2000
     seed: int = 11
     seeds: tuple[int, ...] = ()  # one classifier per seed, averaged (models.digit_ensemble); default: (seed,)
-    join: str = ""  # a stored rescored model whose rescorer's members are kept and added to
+    join: str = ""  # stored rescored models, comma-separated, whose rescorers' members are kept and added to
     processes: int = 2
 
     @classmethod
@@ -70,39 +71,31 @@ def synth_configs(config: RescorerConfig) -> list[tuple[SynthConfig, int]]:
     return [(SynthConfig(elastic=config.elastic), config.lines - test_like), (plain, test_like)]
 
 
-def make_lines(digits: datasets.Digits, synth: SynthConfig, count: int, seed: int, processes: int):
-    """``count`` normalised lines float32 (count, 32, 256, 1) and their texts, made in spawned processes."""
+def lines_to_crops(line_logits, digits: datasets.Digits, synth: SynthConfig, count: int, seed: int,
+                   processes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Crops and labels (``rescore.labelled_crops``) from ``count`` synthetic lines. With ``processes``, spawned
+    processes make the lines and cut them up while this one only runs the line model (on a GPU, if any)."""
     jobs = [(LINES_PER_JOB, job) for job in range(max(1, count // LINES_PER_JOB))]
-    if processes:
-        with multiprocessing.get_context("spawn").Pool(processes, start_worker, (digits, synth, seed)) as pool:
-            batches = pool.starmap(worker_batch, jobs)
-    else:
+    if not processes:
         start_worker(digits, synth, seed)
-        batches = [worker_batch(*job) for job in jobs]
-    return np.concatenate([lines for lines, _ in batches]), [t for _, texts in batches for t in texts]
+        parts = [rescore.labelled_crops(lines, np.asarray(line_logits(lines)), texts)
+                 for lines, texts in (worker_batch(*job) for job in jobs)]
+    else:
+        with multiprocessing.get_context("spawn").Pool(processes, start_worker, (digits, synth, seed)) as pool:
+            cutting = [pool.apply_async(rescore.labelled_crops, (lines, np.asarray(line_logits(lines)), texts))
+                       for lines, texts in pool.imap(_worker_job, jobs)]
+            parts = [job.get() for job in cutting]
+    return np.concatenate([c for c, _ in parts]), np.concatenate([y for _, y in parts])
 
 
-def cut_digits(line_logits, lines: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Digit crops uint8 (m, 28, 28) and labels uint8 (m,) from the lines the line model reads with the right
-    number of digits (the others cannot be cut digit by digit)."""
-    crops, labels = [], []
-    for start in range(0, len(lines), 512):
-        batch = lines[start : start + 512]
-        read, cut = rescore.crops_for_batch(batch, np.asarray(line_logits(batch)))
-        offset = 0
-        for digits, text in zip(read, texts[start : start + 512]):
-            if len(digits) == len(text):
-                crops.append(cut[offset : offset + len(digits), ..., 0])
-                labels += [int(ch) for ch in text]
-            offset += len(digits)
-    return (np.round(np.concatenate(crops) * 255).astype(np.uint8) if crops else
-            np.zeros((0, segment.CROP_SIZE, segment.CROP_SIZE), np.uint8)), np.array(labels, np.uint8)
+def _worker_job(job: tuple[int, int]):
+    return worker_batch(*job)
 
 
 def make_crops(line_logits, digits: datasets.Digits, config: RescorerConfig, lines: int, seed: int):
     """Crops and labels from ``lines`` lines of ``digits`` in the configured mix."""
     scaled = RescorerConfig(**{**asdict(config), "lines": lines})
-    parts = [cut_digits(line_logits, *make_lines(digits, synth, count, seed + i, config.processes))
+    parts = [lines_to_crops(line_logits, digits, synth, count, seed + i, config.processes)
              for i, (synth, count) in enumerate(synth_configs(scaled)) if count]
     return np.concatenate([c for c, _ in parts]), np.concatenate([y for _, y in parts])
 
@@ -194,7 +187,7 @@ def train_rescorer(config: RescorerConfig) -> str:
     train_digits, val_digits = datasets.train_validation_split(datasets.load_train_digits())
     val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
     members, histories = joined_members(config.join, reader)
-    for seed in config.seeds or (config.seed,):
+    for seed in config.seeds or (() if members else (config.seed,)):  # --join alone combines, trains nothing
         crops, labels = make_crops(line_logits, train_digits, config, config.lines, seed)
         print(f"seed {seed}: {len(crops)} training crops, {len(val_crops)} validation crops "
               f"({time.time() - started:.0f} s)")
@@ -212,15 +205,20 @@ def train_rescorer(config: RescorerConfig) -> str:
 
 
 def joined_members(join: str, reader: store.StoredModel) -> tuple[list[keras.Model], list[list[dict]]]:
-    """The members of a stored model's rescorer, and their histories, to add to; none without ``join``."""
-    if not join:
-        return [], []
-    stored = store.find(join)
-    if stored.card.get("rescorer", {}).get("reader_version") != reader.card.get("version"):
-        raise ValueError(f"--join {stored.name!r} has no rescorer trained on {reader.name!r} as it is now")
-    histories = json.loads((stored.path / "history.json").read_text())
-    members = models.ensemble_members(store.load_rescorer(stored))
-    return members, (histories if isinstance(histories[0], list) else [histories])
+    """The members of the stored models' rescorers (``join``, comma-separated), and their histories, to add to;
+    none without ``join``."""
+    members, histories = [], []
+    for stored in _joined(join):
+        if stored.card.get("rescorer", {}).get("reader_version") != reader.card.get("version"):
+            raise ValueError(f"--join {stored.name!r} has no rescorer trained on {reader.name!r} as it is now")
+        history = json.loads((stored.path / "history.json").read_text())
+        members += models.ensemble_members(store.load_rescorer(stored))
+        histories += history if isinstance(history[0], list) else [history]
+    return members, histories
+
+
+def _joined(join: str) -> list[store.StoredModel]:
+    return [store.find(name) for name in join.split(",") if name]
 
 
 def retune(name: str, weights, sures, validation_strings: int, test_strings: int) -> dict:
@@ -270,8 +268,8 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
     """The reader's card, renamed, with the rescorer described and the pair's own test figures."""
     now = dt.datetime.now(dt.timezone.utc)
     weight, sure, tried, crop_accuracy = tuned
-    earlier = store.find(config.join).card["rescorer"]["training"] if config.join else {}
-    commands = earlier.get("commands", [earlier["command"]] if earlier else []) + [command_line()]
+    earlier = [stored.card["rescorer"]["training"] for stored in _joined(config.join)]
+    commands = [c for e in earlier for c in e.get("commands", [e["command"]])] + [command_line()]
     return {**reader.card, "name": config.name,
             "rescorer": {"file": store.RESCORER_FILE, "architecture": config.architecture, "weight": weight,
                          "sure": sure, "members": len(histories),
@@ -280,7 +278,7 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
                                    "preprocessing": "training.segment.digit_crops"},
                          "reader": reader.name, "reader_version": reader.card.get("version", ""),
                          "training": {**asdict(config), "epochs_run": [len(h) for h in histories],
-                                      "training_time_s": round(spent_s + earlier.get("training_time_s", 0.0), 1),
+                                      "training_time_s": round(spent_s + sum(e.get("training_time_s", 0.0) for e in earlier), 1),
                                       "command": " && ".join(commands), "commands": commands},
                          "validation": {"crop_accuracy": crop_accuracy,
                                         "member_crop_accuracy": [h[-1].get("val_accuracy") for h in histories],

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from training import decode, rescore, segment, store
+from training import decode, models, rescore, segment, store
 from training.decode import DecodedDigit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +163,14 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     backend_logits, _ = LocalBackend("crnn-digits2", tmp_path).predict(None, lines)
     np.testing.assert_allclose(backend_logits, store.load_reader(stored)(lines), atol=1e-3)
 
+    combined = subprocess.run([sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn", "--name",
+                               "crnn-digits-all", "--join", "crnn-digits,crnn-digits2"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert combined.returncode == 0, combined.stderr[-2000:]
+    rescorer = json.loads((tmp_path / "crnn-digits-all" / "card.json").read_text())["rescorer"]
+    assert rescorer["members"] == 3 and len(rescorer["training"]["commands"]) == 1 + 2 + 1  # no classifier trained
+    assert len(models.ensemble_members(store.load_rescorer(store.find("crnn-digits-all", tmp_path)))) == 3
+
 
 def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_saving_and_folding(tmp_path):
     import keras
@@ -211,3 +219,28 @@ def _saved_parts(path: Path) -> set[str]:
 
     with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
         return set(weights.keys())
+
+
+def test_training_crops_are_the_same_whether_cut_here_or_in_data_processes(train_digits):
+    from training import synth
+    from training.rescore_train import LINES_PER_JOB, lines_to_crops
+
+    line_logits = store.load_model(store.find("crnn")).predict_on_batch
+    config = synth.SynthConfig(max_length=4)
+    serial = lines_to_crops(line_logits, train_digits, config, 2 * LINES_PER_JOB, seed=4, processes=0)
+    spawned = lines_to_crops(line_logits, train_digits, config, 2 * LINES_PER_JOB, seed=4, processes=2)
+    assert serial[0].dtype == np.uint8 and serial[0].shape[1:] == (segment.CROP_SIZE, segment.CROP_SIZE)
+    assert len(serial[1]) > 2 * LINES_PER_JOB  # about 2.5 digits a line, nearly all lines read right
+    np.testing.assert_array_equal(serial[1], spawned[1])
+    assert np.abs(serial[0].astype(int) - spawned[0]).max() <= 1  # the same lines, cut the same way
+
+
+def test_only_lines_read_with_the_right_number_of_digits_give_labelled_crops():
+    line = _line_with([(40, _ring(18)), (120, _bar(10))])[..., None]
+    logits = np.full((1, 64, 11), -9.0, np.float32)
+    logits[0, :, 0] = 9.0  # blank everywhere ...
+    logits[0, 12, 1 + 0] = logits[0, 31, 1 + 1] = 20.0  # ... but a 0 over the ring and a 1 over the bar
+    crops, labels = rescore.labelled_crops(line[None], logits, ["07"])
+    assert crops.shape == (2, segment.CROP_SIZE, segment.CROP_SIZE) and labels.tolist() == [0, 7]
+    crops, labels = rescore.labelled_crops(line[None], logits, ["071"])
+    assert crops.shape == (0, segment.CROP_SIZE, segment.CROP_SIZE) and labels.shape == (0,)
