@@ -113,7 +113,10 @@ class LocalBackend:
 
     def _compile(self, model, shape: tuple, sizes: tuple, xla_sizes: tuple) -> dict:
         """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""
-        plain = self.tf.function(lambda x: model(x, training=False), autograph=False)
+        # One trace serves every plain size (a batch dimension of None): tracing, not running, is most of a warm-up,
+        # and the worker's warm-up is most of a restart after a crash.
+        plain = self.tf.function(lambda x: model(x, training=False), autograph=False,
+                                 input_signature=[self.tf.TensorSpec((None,) + shape, self.tf.float32)])
         xla = self.tf.function(lambda x: model(x, training=False), autograph=False, jit_compile=True)
         runs = {size: xla if size in xla_sizes else plain for size in sizes}
         for size, run in runs.items():
