@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, replace
@@ -27,7 +28,7 @@ import numpy as np
 
 from training import datasets, decode, evaluate, models, rescore, segment, store
 from training.synth import SynthConfig, start_worker, worker_batch
-from training.train import _git_commit, command_line
+from training.train import CHECKPOINT_DIR, _git_commit, command_line
 
 LINES_PER_JOB = 250
 
@@ -187,21 +188,53 @@ def train_rescorer(config: RescorerConfig) -> str:
     train_digits, val_digits = datasets.train_validation_split(datasets.load_train_digits())
     val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
     members, histories = joined_members(config.join, reader)
+    resumed_s = 0.0
     for seed in config.seeds or (() if members else (config.seed,)):  # --join alone combines, trains nothing
-        crops, labels = make_crops(line_logits, train_digits, config, config.lines, seed)
-        print(f"seed {seed}: {len(crops)} training crops, {len(val_crops)} validation crops "
-              f"({time.time() - started:.0f} s)")
-        member, history = fit(crops, labels, val_crops, val_labels, replace(config, seed=seed))
+        member, history, earlier_s = trained_member(line_logits, train_digits, (val_crops, val_labels),
+                                                    replace(config, seed=seed), reader)
         members.append(member)
         histories.append(history)
+        resumed_s += earlier_s
     classifier = models.digit_ensemble(members) if len(members) > 1 else models.without_optimizer(members[0])
     classify = classifier.predict_on_batch
     crop_accuracy = float(np.mean(np.argmax(classify(val_crops[..., None].astype(np.float32) / 255.0), 1) == val_labels))
     weight, sure, tried = tune(line_logits, classify, eval_sets(val_digits, config.validation_strings, VALIDATION_SEEDS),
                                config.weights, config.sures)
     metrics = test_metrics(line_logits, classify, weight, sure, config.test_strings)
-    return write_rescored(reader, classifier, config, histories, (weight, sure, tried, crop_accuracy), metrics,
-                          time.time() - started)
+    written = write_rescored(reader, classifier, config, histories, (weight, sure, tried, crop_accuracy), metrics,
+                             time.time() - started + resumed_s)
+    shutil.rmtree(CHECKPOINT_DIR / config.name, ignore_errors=True)  # they only serve a run cut short
+    return written
+
+
+def trained_member(line_logits, train_digits: datasets.Digits, validation: tuple[np.ndarray, np.ndarray],
+                   config: RescorerConfig, reader: store.StoredModel) -> tuple[keras.Model, list[dict], float]:
+    """The classifier of ``config.seed`` and its history, saved as soon as it is trained, so that a run cut short
+    (a time limit, a lost machine) and started again with the same settings loads it instead of training it
+    again. The third value is the training time of a classifier so loaded (0 for one trained now)."""
+    saved = CHECKPOINT_DIR / config.name / f"member-{config.seed}.keras"
+    record = saved.with_suffix(".json")
+    key = {"reader_version": reader.card.get("version", ""),
+           **{k: v for k, v in asdict(config).items() if k in MEMBER_SETTINGS}}
+    if saved.exists() and record.exists() and json.loads(record.read_text())["key"] == key:
+        print(f"seed {config.seed}: trained already by a run cut short ({saved})")
+        earlier = json.loads(record.read_text())
+        return keras.saving.load_model(saved, compile=False), earlier["history"], earlier["training_time_s"]
+    started = time.time()
+    crops, labels = make_crops(line_logits, train_digits, config, config.lines, config.seed)
+    print(f"seed {config.seed}: {len(crops)} training crops, {len(validation[0])} validation crops")
+    member, history = fit(crops, labels, *validation, config)
+    member = models.without_optimizer(member)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    member.save(saved.with_name(f"{saved.stem}.tmp.keras"))
+    os.replace(saved.with_name(f"{saved.stem}.tmp.keras"), saved)
+    record.write_text(json.dumps({"key": key, "history": history, "training_time_s": time.time() - started}))
+    return member, history, 0.0
+
+
+# what makes a trained classifier what it is; a saved one is reused only if all of these match
+MEMBER_SETTINGS = ("architecture", "width", "lines", "test_like_share", "elastic", "epochs", "batch_size",
+                   "learning_rate", "validation_lines", "seed")
 
 
 def joined_members(join: str, reader: store.StoredModel) -> tuple[list[keras.Model], list[list[dict]]]:

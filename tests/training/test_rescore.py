@@ -244,3 +244,25 @@ def test_only_lines_read_with_the_right_number_of_digits_give_labelled_crops():
     assert crops.shape == (2, segment.CROP_SIZE, segment.CROP_SIZE) and labels.tolist() == [0, 7]
     crops, labels = rescore.labelled_crops(line[None], logits, ["071"])
     assert crops.shape == (0, segment.CROP_SIZE, segment.CROP_SIZE) and labels.shape == (0,)
+
+
+def test_a_run_cut_short_keeps_its_trained_classifiers_and_reuses_them_only_with_the_same_settings(
+        tmp_path, monkeypatch, train_digits, capsys):
+    from training import rescore_train
+
+    monkeypatch.setattr(rescore_train, "CHECKPOINT_DIR", tmp_path)
+    reader = store.find("crnn")
+    line_logits = store.load_model(reader).predict_on_batch
+    config = rescore_train.RescorerConfig.tiny(name="cut", seed=3)
+    validation = rescore_train.make_crops(line_logits, train_digits, config, rescore_train.LINES_PER_JOB, 9)
+    first, history, earlier_s = rescore_train.trained_member(line_logits, train_digits, validation, config, reader)
+    assert (tmp_path / "cut" / "member-3.keras").exists() and earlier_s == 0.0 and len(history) == 1
+
+    again, history_again, earlier_s = rescore_train.trained_member(line_logits, train_digits, validation, config, reader)
+    assert "trained already" in capsys.readouterr().out and earlier_s > 0 and history_again == history
+    for a, b in zip(first.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    wider = rescore_train.RescorerConfig.tiny(name="cut", seed=3, width=6)
+    other, _, earlier_s = rescore_train.trained_member(line_logits, train_digits, validation, wider, reader)
+    assert earlier_s == 0.0 and other.count_params() != first.count_params()
