@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, replace
@@ -216,9 +215,9 @@ def trained_member(line_logits, train_digits: datasets.Digits, validation: tuple
     record = saved.with_suffix(".json")
     key = {"reader_version": reader.card.get("version", ""),
            **{k: v for k, v in asdict(config).items() if k in MEMBER_SETTINGS}}
-    if saved.exists() and record.exists() and json.loads(record.read_text())["key"] == key:
+    earlier = json.loads(record.read_text()) if saved.exists() and record.exists() else {}
+    if earlier.get("key") == key:
         print(f"seed {config.seed}: trained already by a run cut short ({saved})")
-        earlier = json.loads(record.read_text())
         return keras.saving.load_model(saved, compile=False), earlier["history"], earlier["training_time_s"]
     started = time.time()
     crops, labels = make_crops(line_logits, train_digits, config, config.lines, config.seed)
@@ -226,8 +225,7 @@ def trained_member(line_logits, train_digits: datasets.Digits, validation: tuple
     member, history = fit(crops, labels, *validation, config)
     member = models.without_optimizer(member)
     saved.parent.mkdir(parents=True, exist_ok=True)
-    member.save(saved.with_name(f"{saved.stem}.tmp.keras"))
-    os.replace(saved.with_name(f"{saved.stem}.tmp.keras"), saved)
+    store.save_model(member, saved)
     record.write_text(json.dumps({"key": key, "history": history, "training_time_s": time.time() - started}))
     return member, history, 0.0
 

@@ -123,6 +123,13 @@ def update_card(stored: StoredModel, changes: dict) -> None:
     os.replace(temporary, stored.path / CARD_FILE)
 
 
+def save_model(model, path: Path) -> None:
+    """Save a Keras model through a temporary file beside ``path``, renamed into place: never half a file."""
+    temporary = path.with_name(f"{path.stem}.tmp{path.suffix}")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
 def publish(staging: Path, destination: Path) -> None:
     """Move a fully written model folder into place; a crash never leaves a half model."""
     destination.parent.mkdir(parents=True, exist_ok=True)

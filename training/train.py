@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-import os
 import shlex
 import subprocess
 import sys
@@ -188,8 +187,7 @@ class ResumeState(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.history.append({k: float(v) for k, v in (logs or {}).items()})
-        self.model.save(self.folder / "last.tmp.keras")
-        os.replace(self.folder / "last.tmp.keras", self.folder / "last.keras")
+        store.save_model(self.model, self.folder / "last.keras")
         state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started,
                  "commands": self.commands, "inherited_s": self.inherited_s}
         (self.folder / "state.json").write_text(json.dumps(state))
