@@ -72,6 +72,42 @@ def test_thinning_leaves_a_one_pixel_centre_line():
     assert set(ys) == {7} and xs.min() < 12 and xs.max() > 48  # the middle row, most of the length
 
 
+def ring(grey_inside: float, size: int = 40) -> np.ndarray:
+    """A thick-penned 0 as a scan shows it: a ring of full ink, its small middle ``grey_inside``."""
+    mask = np.zeros((size, size), np.float32)
+    cv2.circle(mask, (size // 2, size // 2), size // 3, 1.0, -1)
+    cv2.circle(mask, (size // 2, size // 2), size // 8, grey_inside, -1)
+    return mask
+
+
+def drawn_holes(segments, size: int = 40) -> int:
+    """How many loops the path, stroked with a thin pen, encloses."""
+    drawn = strokes.draw_pen((size, size), segments, (1.0, 1.0), (0.0, 0.0), 2)
+    return strokes.holes(drawn > 0.5)
+
+
+def test_a_loop_the_scan_left_grey_is_drawn_as_a_loop():
+    assert drawn_holes(strokes.pen_path(ring(grey_inside=0.0))) == 1
+    assert drawn_holes(strokes.pen_path(ring(grey_inside=0.7))) == 1  # cut at half ink it is a solid disc
+
+
+def test_opening_a_loop_never_breaks_a_stroke_apart():
+    mask = ring(grey_inside=0.75)
+    mask[18:22, 33:36] = 0.65  # a thin joint, fainter than the loop's middle...
+    mask[16:24, 36:40] = 1.0  # ...to a tail: a cut that opens the loop would cut the tail off
+    ink = strokes.loop_keeping_ink(mask)
+    assert strokes.pieces(ink) == 1 and strokes.holes(ink) == 0
+
+
+def test_spurs_shorter_than_half_a_stroke_are_pruned_and_strokes_kept():
+    line = {(x, 20) for x in range(5, 35)}
+    spur = {(20, 19), (20, 18), (20, 17)}
+    branch = {(12, y) for y in range(8, 20)}  # a real stroke off the line, as a 4's
+    pruned = strokes.prune_spurs(line | spur | branch, longest=5)
+    assert pruned == line | branch
+    assert strokes.prune_spurs(line, longest=5) == line  # a 1 is never shortened
+
+
 def test_pen_drawings_are_opaque_ink_along_every_digit(train_digits):
     """Canvas-pen strings: the page's round pen leaves solid ink, unlike MNIST's soft scans."""
     generator = SequenceGenerator(train_digits, SynthConfig(realistic=False, pen_fraction=1.0), seed=12)
