@@ -63,6 +63,7 @@ def place(layer: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
 # The page's drawing area: always 5:2 (app.css .stack--draw), CSS size x devicePixelRatio, its 1-px border
 # included (the canvas inside is 2 px smaller): a 1280-px desktop window, a narrow desktop window, a 390-px phone at 3x
 CANVAS_SIZES = ((974, 390), (750, 300), (1020, 408))
+PEN_SHARE = 1 / 18  # the page's pen width as a share of the canvas height (draw.js PEN_SHARE)
 CANVAS_FILL = (0.45, 0.8)  # digit height as a share of the canvas height, when the number fits
 MAX_PEN_SHARE = 0.2  # the pen's width at most 1/5 of a digit's height, as thick as MNIST's thickest
 MIN_SQUEEZE = 0.7  # a long number is written narrower to fit the canvas, down to 70% of its width
@@ -72,7 +73,7 @@ CANVAS_ROOM = 0.95  # the ink's share of the canvas it may span
 def render_canvas(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list[str]]:
     """A number of 1-8 digits drawn in black on the white draw canvas -> PNG bytes, [text].
 
-    The pen is the page's (draw.js): round, width = canvas height / 12. The digits' centre lines
+    The pen is the page's (draw.js): round, width = canvas height / 18. The digits' centre lines
     come from thinning the MNIST strokes, so every stroke has that one width, as with a real pen.
     Digits are 45-80% of the canvas height tall, never less than 5 pen widths: a pen wider than
     MNIST's writers used would close loops that a real writer, seeing them, draws larger. A long
@@ -88,11 +89,11 @@ def render_canvas(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list
 
     def widest_digit(width: int, height: int) -> float:
         """The tallest digit height at which the number, squeezed all it may be, fits the width."""
-        return (CANVAS_ROOM * width - height / 12) / (path_w * MIN_SQUEEZE) * PEN_REFERENCE
+        return (CANVAS_ROOM * width - height * PEN_SHARE) / (path_w * MIN_SQUEEZE) * PEN_REFERENCE
 
-    fits = [(w, h) for w, h in CANVAS_SIZES if widest_digit(w, h) >= h / 12 / MAX_PEN_SHARE]
+    fits = [(w, h) for w, h in CANVAS_SIZES if widest_digit(w, h) >= h * PEN_SHARE / MAX_PEN_SHARE]
     width, height = fits[int(rng.integers(len(fits)))] if fits else CANVAS_SIZES[0]
-    pen = height / 12
+    pen = height * PEN_SHARE
     most = min(CANVAS_FILL[1] * height, (CANVAS_ROOM * height - pen) / path_h * PEN_REFERENCE,
                widest_digit(width, height))
     least = min(max(CANVAS_FILL[0] * height, pen / MAX_PEN_SHARE), most)

@@ -7,6 +7,9 @@
   const HISTORY_LIMIT = 30;
   const SEND_INTERVAL_MS = 300;
   const ERASER_SCALE = 2.5;
+  // The pen's width as a share of the canvas height. Thinner than a twelfth: a long number written
+  // across the 5:2 canvas keeps its loops open (reader benchmark, canvas set: benchmarks/scenes.py).
+  const PEN_SHARE = 1 / 18;
 
   DR.initDraw = ({ router, describeModel }) => {
     const panel = document.getElementById('panel-draw');
@@ -116,7 +119,7 @@
     };
 
     const strokeStyle = () => {
-      const width = canvas.height / 12;
+      const width = canvas.height * PEN_SHARE;
       return state.tool === 'eraser'
         ? { colour: '#ffffff', width: width * ERASER_SCALE }
         : { colour: '#000000', width };

@@ -1,6 +1,6 @@
 """The detector on drawings as the page's pen makes them (no model involved).
 
-The draw tab's pen is black, round-capped, canvas.height / 12 wide, on white (static/js/draw.js).
+The draw tab's pen is black, round-capped, canvas.height / 18 wide (PEN_SHARE), on white (static/js/draw.js).
 Whatever a model reads, the detector must hand it each drawn number as one region around its ink.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
 from reader_harness import iou
+from benchmarks.scenes import PEN_SHARE
 from webapp import detect
 
 # (width, height) of the draw canvas: the page at 1280 px wide gives 972x388; smaller windows less.
@@ -24,7 +25,7 @@ def pen_drawing(text: str, size: tuple[int, int], fraction: float) -> np.ndarray
     digit_height = fraction * height
     left = (width - (len(text) - 1) * GLYPH_ADVANCE * digit_height - 0.6 * digit_height) / 2
     strokes = glyph_strokes(text, left, (height - digit_height) / 2, digit_height)
-    return draw_strokes(size, strokes, height / 12)
+    return draw_strokes(size, strokes, height * PEN_SHARE)
 
 
 def ink_box(gray: np.ndarray) -> tuple[int, int, int, int]:
