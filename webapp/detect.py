@@ -224,6 +224,19 @@ def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, i
     return groups
 
 
+def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
+    """A lone round blob of solid ink without a hole: a tap of the pen, a full stop, a blot. No digit is
+    one: even a 0 or an 8 written with a thick pen keeps a slit of its loop or is taller than wide."""
+    if len(parts) != 1:
+        return False
+    x, y, w, h = parts[0]
+    blob = np.ascontiguousarray(mask[y : y + h, x : x + w])
+    if not 0.75 < w / h < 1.33 or np.count_nonzero(blob) < 0.7 * w * h:
+        return False
+    _, hierarchy = cv2.findContours(blob, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return hierarchy is None or not (hierarchy[0][:, 3] >= 0).any()  # no contour inside another: no hole
+
+
 def writing_slope(regions: list[Region]) -> float:
     """How the lines of writing slant (dy/dx): the median, over numbers of three or more pieces, of the line
     through their pieces' centres. A photo of a tilted sheet slants every line alike; 0 when nothing shows it."""
@@ -270,6 +283,8 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
         box = union(parts)
         if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box, paper_level):
             continue  # too small to be a number anyone meant to be read, or marks on the desk
+        if is_dot(mask, parts):
+            continue
         regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
     return reading_order(regions)
 

@@ -48,6 +48,25 @@ def test_pen_drawing_is_one_region_around_its_ink(text, size, fraction):
     assert_one_region_around_the_ink(drawing)
 
 
+def tap(drawing: np.ndarray, x: int, y: int) -> np.ndarray:
+    """The pen's dot where a tap left it (draw.js starts every stroke with one)."""
+    tapped = drawing.copy()
+    cv2.circle(tapped, (x, y), int(round(tapped.shape[0] * PEN_SHARE / 2)), 0, -1, cv2.LINE_AA)
+    return tapped
+
+
+@pytest.mark.parametrize("size", CANVASES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_stray_tap_beside_a_number_is_not_a_number(size):
+    drawing = pen_drawing("74", size, 0.6)
+    assert_one_region_around_the_ink(drawing)
+    regions = detect.find_numbers(tap(drawing, int(size[0] * 0.85), int(size[1] * 0.3)))
+    assert [r.box for r in regions] == [r.box for r in detect.find_numbers(drawing)]
+
+
+def test_a_tap_alone_is_nothing_found():
+    assert detect.find_numbers(tap(np.full((390, 974), 255, np.uint8), 400, 200)) == []
+
+
 @pytest.mark.parametrize("text", ["40", "170"])
 def test_pen_drawing_ink_is_dark(text):
     assert detect.ink_is_dark(pen_drawing(text, (800, 400), 0.6))
