@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train one classifier per seed, comma-separated, and average them (default: --seed alone)")
     r.add_argument("--join", metavar="MODEL[,MODEL]", help="keep the classifiers of these stored rescored models "
                    "(same reader) and add those of --seeds to them; without --seeds, only combine them")
+    r.add_argument("--any-reader", action="store_true", dest="any_reader",
+                   help="--join also keeps classifiers trained on another line model's cuts (a fine-tuned reader)")
     r.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     r.set_defaults(func=_train_rescorer)
 

@@ -54,6 +54,7 @@ class RescorerConfig:
     seed: int = 11
     seeds: tuple[int, ...] = ()  # one classifier per seed, averaged (models.digit_ensemble); default: (seed,)
     join: str = ""  # stored rescored models, comma-separated, whose rescorers' members are kept and added to
+    any_reader: bool = False  # --join also takes classifiers trained on crops another line model cut
     processes: int = 2
 
     @classmethod
@@ -186,9 +187,9 @@ def train_rescorer(config: RescorerConfig) -> str:
     line_logits = store.load_model(reader).predict_on_batch
     train_digits, val_digits = datasets.train_validation_split(datasets.load_train_digits())
     val_crops, val_labels = make_crops(line_logits, val_digits, config, config.validation_lines, config.seed + 100)
-    members, histories = joined_members(config.join, reader)
+    members, histories = joined_members(config.join, reader, config.any_reader)
     resumed_s = 0.0
-    for seed in config.seeds or (() if members else (config.seed,)):  # --join alone combines, trains nothing
+    for seed in trained_seeds(config):
         member, history, earlier_s = trained_member(line_logits, train_digits, (val_crops, val_labels),
                                                     replace(config, seed=seed), reader)
         members.append(member)
@@ -204,6 +205,11 @@ def train_rescorer(config: RescorerConfig) -> str:
                              time.time() - started + resumed_s)
     shutil.rmtree(CHECKPOINT_DIR / config.name, ignore_errors=True)  # they only serve a run cut short
     return written
+
+
+def trained_seeds(config: RescorerConfig) -> tuple[int, ...]:
+    """The seeds of the classifiers this run trains: --seeds, or --seed alone; none for --join alone (it combines)."""
+    return config.seeds or (() if config.join else (config.seed,))
 
 
 def trained_member(line_logits, train_digits: datasets.Digits, validation: tuple[np.ndarray, np.ndarray],
@@ -235,17 +241,27 @@ MEMBER_SETTINGS = ("architecture", "width", "lines", "test_like_share", "elastic
                    "learning_rate", "validation_lines", "seed")
 
 
-def joined_members(join: str, reader: store.StoredModel) -> tuple[list[keras.Model], list[list[dict]]]:
+def joined_members(join: str, reader: store.StoredModel,
+                   any_reader: bool = False) -> tuple[list[keras.Model], list[list[dict]]]:
     """The members of the stored models' rescorers (``join``, comma-separated), and their histories, to add to;
-    none without ``join``."""
+    none without ``join``. Unless ``any_reader``, only members trained on crops this very reader cut: a classifier
+    reads MNIST-framed digits whoever cut them, but another reader's cuts differ a little."""
     members, histories = [], []
     for stored in _joined(join):
-        if stored.card.get("rescorer", {}).get("reader_version") != reader.card.get("version"):
-            raise ValueError(f"--join {stored.name!r} has no rescorer trained on {reader.name!r} as it is now")
+        if not any_reader and stored.card.get("rescorer", {}).get("reader_version") != reader.card.get("version"):
+            raise ValueError(f"--join {stored.name!r} has no rescorer trained on {reader.name!r} as it is now "
+                             "(--any-reader keeps it all the same)")
         history = json.loads((stored.path / "history.json").read_text())
         members += models.ensemble_members(store.load_rescorer(stored))
         histories += history if isinstance(history[0], list) else [history]
     return members, histories
+
+
+def members_cut_by(stored: store.StoredModel) -> list[str]:
+    """For each member of a stored rescorer, the line model (name and version) whose readings cut its crops."""
+    rescorer = stored.card["rescorer"]
+    own = f"{rescorer['reader']} {rescorer.get('reader_version', '')}"
+    return rescorer.get("members_cut_by", [own] * rescorer.get("members", 1))
 
 
 def _joined(join: str) -> list[store.StoredModel]:
@@ -308,6 +324,8 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
                          "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
                                    "preprocessing": "training.segment.digit_crops"},
                          "reader": reader.name, "reader_version": reader.card.get("version", ""),
+                         "members_cut_by": [cut for stored in _joined(config.join) for cut in members_cut_by(stored)]
+                         + [f"{reader.name} {reader.card.get('version', '')}"] * len(trained_seeds(config)),
                          "training": {**asdict(config), "epochs_run": [len(h) for h in histories],
                                       "training_time_s": round(spent_s + sum(e.get("training_time_s", 0.0) for e in earlier), 1),
                                       "command": " && ".join(commands), "commands": commands},

@@ -171,6 +171,19 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     assert rescorer["members"] == 3 and len(rescorer["training"]["commands"]) == 1 + 2 + 1  # no classifier trained
     assert len(models.ensemble_members(store.load_rescorer(store.find("crnn-digits-all", tmp_path)))) == 3
 
+    retuned = tmp_path / "crnn-retuned"  # the same line model as a fine-tune would store it: another version
+    shutil.copytree(tmp_path / "crnn", retuned)
+    card = json.loads((retuned / "card.json").read_text())
+    (retuned / "card.json").write_text(json.dumps({**card, "name": "crnn-retuned", "version": "209901010000"}))
+    onto = [sys.executable, "-m", "training", "train-rescorer", "--tiny", "--reader", "crnn-retuned", "--join", "crnn-digits-all"]
+    refused = subprocess.run(onto, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "--any-reader" in refused.stderr
+    moved = subprocess.run(onto + ["--any-reader"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert moved.returncode == 0, moved.stderr[-2000:]
+    rescorer = json.loads((tmp_path / "crnn-retuned-digits" / "card.json").read_text())["rescorer"]
+    assert rescorer["reader"] == "crnn-retuned" and rescorer["members"] == 3
+    assert rescorer["members_cut_by"] == [f"crnn {card['version']}"] * 3
+
 
 def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_saving_and_folding(tmp_path):
     import keras
