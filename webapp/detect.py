@@ -84,14 +84,22 @@ def paper_view(gray: np.ndarray) -> np.ndarray:
 
 
 def on_paper(paper: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], paper_level: int) -> bool:
-    """Is the paper around the ink in ``box`` about as bright as the page's paper (``paper_level``)?
+    """Is the paper around the ink in ``box`` about as bright as the page's paper (``paper_level``), on every
+    side? A piece of a sheet's edge has paper on one side and the desk on the other: read, it is a "1".
     ``paper`` from ``paper_view``, ``mask`` from ``ink_mask``."""
     x, y, w, h = box
-    around = (slice(max(0, y - h // 4), y + h + h // 4), slice(max(0, x - h // 4), x + w + h // 4))
-    background = paper[around][mask[around] == 0]
-    if not background.size:
-        return True
-    return float(np.median(background)) >= OFF_PAPER * paper_level
+    margin = max(2, h // 4)
+    around = (slice(max(0, y - margin), y + h + margin), slice(max(0, x - margin), x + w + margin))
+    sides = [(slice(y, y + h), slice(max(0, x - margin), x)), (slice(y, y + h), slice(x + w, x + w + margin)),
+             (slice(max(0, y - margin), y), slice(x, x + w)), (slice(y + h, y + h + margin), slice(x, x + w))]
+    levels = [level for level in (_paper_median(paper, mask, region) for region in [around] + sides) if level is not None]
+    return all(level >= OFF_PAPER * paper_level for level in levels)
+
+
+def _paper_median(paper: np.ndarray, mask: np.ndarray, region: tuple[slice, slice]) -> float | None:
+    """The median brightness of the non-ink pixels in ``region``; None where it holds none (the frame's edge)."""
+    background = paper[region][mask[region] == 0]
+    return float(np.median(background)) if background.size else None
 
 
 def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:

@@ -35,3 +35,16 @@ def test_canvas_scenes_are_drawn_at_those_sizes():
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
         sizes.add((image.shape[1], image.shape[0]))
     assert sizes <= set(scenes.CANVAS_SIZES)
+
+
+@pytest.mark.parametrize("index", [42, 142, 183])
+def test_a_sheet_edge_beside_the_desk_is_not_a_number(index):
+    """Webcam scenes of the reader benchmark (validation digits) where a piece of the sheet's edge, paper on
+    one side and desk on the other, was found as a number of its own and read as "1"."""
+    from benchmarks.reader import SEED, scene_rng
+    from webapp import detect
+    from webapp.imaging import decode_image
+
+    data, truth = scenes.render_webcam(scene_rng(SEED, "webcam", index), datasets.held_out_digits("validation"))
+    gray = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2GRAY)
+    assert len(detect.find_numbers(gray)) == len(truth)
