@@ -257,10 +257,15 @@ def joined_members(join: str, reader: store.StoredModel,
     return members, histories
 
 
+def reader_tag(name: str, version: str) -> str:
+    """How a card names the line model whose readings cut a classifier's crops: "crnn 202611260244"."""
+    return f"{name} {version}"
+
+
 def members_cut_by(stored: store.StoredModel) -> list[str]:
-    """For each member of a stored rescorer, the line model (name and version) whose readings cut its crops."""
+    """For each member of a stored rescorer, the line model (``reader_tag``) whose readings cut its crops."""
     rescorer = stored.card["rescorer"]
-    own = f"{rescorer['reader']} {rescorer.get('reader_version', '')}"
+    own = reader_tag(rescorer["reader"], rescorer.get("reader_version", ""))
     return rescorer.get("members_cut_by", [own] * rescorer.get("members", 1))
 
 
@@ -315,7 +320,8 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
     """The reader's card, renamed, with the rescorer described and the pair's own test figures."""
     now = dt.datetime.now(dt.timezone.utc)
     weight, sure, tried, crop_accuracy = tuned
-    earlier = [stored.card["rescorer"]["training"] for stored in _joined(config.join)]
+    joined = _joined(config.join)
+    earlier = [stored.card["rescorer"]["training"] for stored in joined]
     commands = [c for e in earlier for c in e.get("commands", [e["command"]])] + [command_line()]
     return {**reader.card, "name": config.name,
             "rescorer": {"file": store.RESCORER_FILE, "architecture": config.architecture, "weight": weight,
@@ -324,8 +330,8 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
                          "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
                                    "preprocessing": "training.segment.digit_crops"},
                          "reader": reader.name, "reader_version": reader.card.get("version", ""),
-                         "members_cut_by": [cut for stored in _joined(config.join) for cut in members_cut_by(stored)]
-                         + [f"{reader.name} {reader.card.get('version', '')}"] * len(trained_seeds(config)),
+                         "members_cut_by": [cut for stored in joined for cut in members_cut_by(stored)]
+                         + [reader_tag(reader.name, reader.card.get("version", ""))] * len(trained_seeds(config)),
                          "training": {**asdict(config), "epochs_run": [len(h) for h in histories],
                                       "training_time_s": round(spent_s + sum(e.get("training_time_s", 0.0) for e in earlier), 1),
                                       "command": " && ".join(commands), "commands": commands},

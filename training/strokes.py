@@ -112,6 +112,13 @@ def prune_spurs(on: set, longest: float) -> set:
     return on - spurs
 
 
+def stroke_width(ink: np.ndarray, skeleton: np.ndarray) -> float:
+    """The typical width of the strokes: twice the median distance from the centre line to the paper."""
+    if not skeleton.any():
+        return 0.0
+    return 2.0 * float(np.median(cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)[skeleton > 0]))
+
+
 def pen_path(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """The centre line of a digit mask as segments between 8-connected skeleton pixels, (x, y) each.
 
@@ -120,10 +127,8 @@ def pen_path(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """
     ink = loop_keeping_ink(mask)
     skeleton = thin(ink)
-    stroke_width = 2.0 * float(np.median(cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)[skeleton > 0])) \
-        if skeleton.any() else 0.0
     ys, xs = np.nonzero(skeleton)
-    on = prune_spurs({(int(x), int(y)) for x, y in zip(xs, ys)}, stroke_width / 2 + 1)
+    on = prune_spurs({(int(x), int(y)) for x, y in zip(xs, ys)}, stroke_width(ink, skeleton) / 2 + 1)
     segments = []
     for x, y in on:
         for dx, dy in ((1, 0), (0, 1), (1, 1), (1, -1)):  # each neighbour pair once

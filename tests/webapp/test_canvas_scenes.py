@@ -12,6 +12,7 @@ from benchmarks import scenes
 from training import datasets
 
 APP_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+DRAW_JS = APP_CSS.parents[1] / "js" / "draw.js"
 
 
 def page_canvas_ratio() -> float:
@@ -25,6 +26,11 @@ def page_canvas_ratio() -> float:
 def test_every_benchmark_canvas_has_the_page_canvas_shape():
     for width, height in scenes.CANVAS_SIZES:
         assert width / height == pytest.approx(page_canvas_ratio(), rel=0.01), (width, height)
+
+
+def test_the_benchmark_draws_with_the_page_pen():
+    width, height = re.search(r"const PEN_SHARE = (\d+) / (\d+);", DRAW_JS.read_text()).groups()
+    assert scenes.PEN_SHARE == pytest.approx(int(width) / int(height))
 
 
 def test_canvas_scenes_are_drawn_at_those_sizes():
@@ -41,10 +47,7 @@ def test_canvas_scenes_are_drawn_at_those_sizes():
 def test_a_sheet_edge_beside_the_desk_is_not_a_number(index):
     """Webcam scenes of the reader benchmark (validation digits) where a piece of the sheet's edge, paper on
     one side and desk on the other, was found as a number of its own and read as "1"."""
-    from benchmarks.reader import SEED, scene_rng
-    from webapp import detect
-    from webapp.imaging import decode_image
+    from benchmarks.reader import SEED, detector_boxes, scene_rng
 
     data, truth = scenes.render_webcam(scene_rng(SEED, "webcam", index), datasets.held_out_digits("validation"))
-    gray = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2GRAY)
-    assert len(detect.find_numbers(gray)) == len(truth)
+    assert len(detector_boxes(data)) == len(truth)
