@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reader", help="the stored CTC line model (default: crnn)")
     r.add_argument("--name", help="folder name in model_store/ (default: <reader>-digits)")
     r.add_argument("--architecture", choices=sorted(RESCORERS))
-    for flag, kind in (("width", int), ("lines", int), ("test-like-share", float), ("elastic", float), ("epochs", int),
+    for flag, kind in (("width", int), ("lines", int), ("test-like-share", float), ("elastic", float),
+                       ("clean-fraction", float), ("pen-fraction", float), ("epochs", int),
                        ("batch-size", int), ("learning-rate", float), ("validation-lines", int),
                        ("validation-strings", int), ("test-strings", int), ("seed", int), ("processes", int)):
         r.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))

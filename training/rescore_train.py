@@ -43,6 +43,8 @@ class RescorerConfig:
     lines: int = 100_000  # synthetic training lines, about 4.5 digits each
     test_like_share: float = 0.4  # share of lines drawn as the test strings are (plain, 28 px); the rest as training's
     elastic: float = 2.0
+    clean_fraction: float = SynthConfig.clean_fraction  # of the training-like lines: plain canvas-like drawings
+    pen_fraction: float = SynthConfig.pen_fraction  # of those: redrawn with one round pen, as the draw canvas does
     epochs: int = 4
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -69,7 +71,9 @@ def synth_configs(config: RescorerConfig) -> list[tuple[SynthConfig, int]]:
     """(string config, line count): the line model's training mix, and the test strings' plain look."""
     test_like = round(config.lines * config.test_like_share / LINES_PER_JOB) * LINES_PER_JOB
     plain = SynthConfig(realistic=False, heights=(28, 28), restroke=False, pen_fraction=0.0, elastic=config.elastic)
-    return [(SynthConfig(elastic=config.elastic), config.lines - test_like), (plain, test_like)]
+    like_training = SynthConfig(elastic=config.elastic, clean_fraction=config.clean_fraction,
+                                pen_fraction=config.pen_fraction)
+    return [(like_training, config.lines - test_like), (plain, test_like)]
 
 
 def lines_to_crops(line_logits, digits: datasets.Digits, synth: SynthConfig, count: int, seed: int,
@@ -237,8 +241,8 @@ def trained_member(line_logits, train_digits: datasets.Digits, validation: tuple
 
 
 # what makes a trained classifier what it is; a saved one is reused only if all of these match
-MEMBER_SETTINGS = ("architecture", "width", "lines", "test_like_share", "elastic", "epochs", "batch_size",
-                   "learning_rate", "validation_lines", "seed")
+MEMBER_SETTINGS = ("architecture", "width", "lines", "test_like_share", "elastic", "clean_fraction", "pen_fraction",
+                   "epochs", "batch_size", "learning_rate", "validation_lines", "seed")
 
 
 def joined_members(join: str, reader: store.StoredModel,
