@@ -52,6 +52,11 @@ def _tune_rescorer(args) -> int:
     return 0
 
 
+def look_suffix(args) -> str:
+    """How a card's metric key names the strings' look, as ``train-rescorer`` does: "", "-realistic", "-pen"."""
+    return "-realistic" if args.realistic else "-pen" if args.pen else ""
+
+
 def _evaluate(args) -> int:
     from training import datasets, evaluate, store
 
@@ -62,11 +67,12 @@ def _evaluate(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     eval_set = evaluate.make_eval_set(datasets.held_out_digits(args.digits), evaluate.parse_lengths(args.lengths),
-                                      args.count, realistic=args.realistic)
+                                      args.count, realistic=args.realistic, pen=args.pen)
     figures = evaluate.score(eval_set.texts, evaluate.predict_texts(read_lines, eval_set.inputs,
                                                                     stored.decoder))
     if args.update_card:
-        store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), f"{args.digits}_{args.lengths}": {
+        key = f"{args.digits}_{args.lengths}{look_suffix(args)}"
+        store.update_card(stored, {"metrics": {**stored.card.get("metrics", {}), key: {
             k: v for k, v in figures.items() if k != "confusion"}}})
     if args.confusion:
         evaluate.save_confusion_png(figures["confusion"], args.confusion, f"{stored.name}, lengths {args.lengths}")
@@ -182,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--count", type=int, default=2000)
     e.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test",
                    help="MNIST test digits (final numbers) or the validation digits training held out (choosing)")
-    e.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
+    look = e.add_mutually_exclusive_group()
+    look.add_argument("--realistic", action="store_true", help="photo-like rendering instead of clean strings")
+    look.add_argument("--pen", action="store_true", help="every string drawn as the page's canvas draws: centre "
+                      "lines stroked with one round pen")
     e.add_argument("--confusion", metavar="PNG", help="write the confusion matrix image here")
     e.add_argument("--json", action="store_true")
     e.add_argument("--update-card", action="store_true", help="record these figures in the model's card")

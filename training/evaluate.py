@@ -45,10 +45,13 @@ class EvalSet:
     texts: list[str]
 
 
-def eval_config(lengths: tuple[int, int], realistic: bool = False) -> SynthConfig:
+def eval_config(lengths: tuple[int, int], realistic: bool = False, pen: bool = False) -> SynthConfig:
     """The write-up's test strings: MNIST digits at their own 28-pixel size, each rotated within 15
-    degrees and shifted at random without touching; ``realistic`` adds training's pens and rendering."""
+    degrees and shifted at random without touching; ``realistic`` adds training's pens and rendering;
+    ``pen`` draws every string as the page's canvas does (centre lines stroked with one round pen)."""
     low, high = lengths
+    if pen:
+        return SynthConfig(min_length=low, max_length=high, clean_fraction=1.0, pen_fraction=1.0)
     if realistic:
         return SynthConfig(min_length=low, max_length=high)
     return SynthConfig(min_length=low, max_length=high, realistic=False, heights=(28, 28), restroke=False,
@@ -56,9 +59,9 @@ def eval_config(lengths: tuple[int, int], realistic: bool = False) -> SynthConfi
 
 
 def make_eval_set(digits: Digits, lengths: tuple[int, int], count: int, seed: int = EVAL_SEED,
-                  realistic: bool = False) -> EvalSet:
+                  realistic: bool = False, pen: bool = False) -> EvalSet:
     """``count`` strings, each of a length drawn uniformly from ``lengths`` (deterministic)."""
-    generator = SequenceGenerator(digits, eval_config(lengths, realistic), seed)
+    generator = SequenceGenerator(digits, eval_config(lengths, realistic, pen), seed)
     inputs, texts = [], []
     for start in range(0, count, EVAL_BATCH):
         size = min(EVAL_BATCH, count - start)

@@ -168,3 +168,17 @@ def test_elastic_strings_keep_their_digits_and_the_strength_is_checked(train_dig
     assert bent.sample(bent.rng(0), 4).text == plain.sample(plain.rng(0), 4).text  # picks come before the bending
     with pytest.raises(ValueError, match="elastic.*20"):
         SynthConfig(elastic=20.0)
+
+
+def test_pen_evaluation_strings_are_all_drawn_with_the_canvas_pen(train_digits):
+    """``evaluate --pen`` and the rescorer's "1-8-pen" set: every string solid ink from one round pen."""
+    from training.evaluate import eval_config
+
+    def solid_share(config):
+        generator = SequenceGenerator(train_digits, config, seed=3)
+        rng = generator.rng(0)
+        images = [255 - generator.sample(rng).image.astype(int) for _ in range(12)]
+        return min(float((ink[ink > 25] > 230).mean()) for ink in images)
+
+    assert solid_share(eval_config((1, 8), pen=True)) > 0.6
+    assert solid_share(eval_config((1, 8))) < 0.6  # MNIST's own scans: soft, grey-rimmed strokes
