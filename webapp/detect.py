@@ -232,6 +232,21 @@ def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, i
     return groups
 
 
+def _mark_beside(a, b) -> bool:
+    """Box ``a`` is a small mark just off the side of box ``b``, level with its digits: a 7's bar or a 5's flag
+    the pen left apart. Not a number of its own: no one writes one a pen's width from another, a third as tall."""
+    gap_x = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+    small = 0.05 * b[3] < a[3] < 0.4 * b[3] and a[2] < b[2]  # yet a stroke, not a speck of grain
+    return small and 0 <= gap_x < 0.25 * b[3] and _overlap(a, b)[1] > 0.5 * a[3]
+
+
+def join_marks(groups: list[list]) -> list[list]:
+    """Small marks beside a number join it (dots are dropped before: a tap beside a number is no part of it)."""
+    while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _merge_once(groups, _mark_beside):
+        pass
+    return groups
+
+
 def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
     """A lone round blob of solid ink without a hole: a tap of the pen, a full stop, a blot. No digit is
     one: even a 0 or an 8 written with a thick pen keeps a slit of its loop or is taller than wide."""
@@ -239,7 +254,7 @@ def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
         return False
     x, y, w, h = parts[0]
     blob = np.ascontiguousarray(mask[y : y + h, x : x + w])
-    if not 0.75 < w / h < 1.33 or np.count_nonzero(blob) < 0.7 * w * h:
+    if not 0.6 < w / h < 1.67 or np.count_nonzero(blob) < 0.7 * w * h:
         return False
     _, hierarchy = cv2.findContours(blob, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is None or not (hierarchy[0][:, 3] >= 0).any()  # no contour inside another: no hole
@@ -287,12 +302,10 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     mask = ink_mask(work, paper)
     paper_level = uint8_percentile(paper, 90)  # paper is most of a picture of a number
     regions = []
-    for parts in group(components(mask)):
+    for parts in join_marks([parts for parts in group(components(mask)) if not is_dot(mask, parts)]):
         box = union(parts)
         if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box, paper_level):
             continue  # too small to be a number anyone meant to be read, or marks on the desk
-        if is_dot(mask, parts):
-            continue
         regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
     return reading_order(regions)
 

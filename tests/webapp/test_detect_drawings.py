@@ -63,6 +63,34 @@ def test_a_stray_tap_beside_a_number_is_not_a_number(size):
     assert [r.box for r in regions] == [r.box for r in detect.find_numbers(drawing)]
 
 
+def drawing_with_mark(text: str, size: tuple[int, int], mark: list[tuple[float, float]]) -> np.ndarray:
+    """``text`` written as pen_drawing(text, size, 0.6) does, plus one more stroke: ``mark``, in shares of the
+    digit height from the first digit's top left corner (the 1 glyph's ink starts at x 0.25)."""
+    width, height = size
+    digit_height = 0.6 * height
+    left = (width - (len(text) - 1) * GLYPH_ADVANCE * digit_height - 0.6 * digit_height) / 2
+    top = (height - digit_height) / 2
+    strokes = glyph_strokes(text, left, top, digit_height)
+    strokes.append([(left + mx * digit_height, top + my * digit_height) for mx, my in mark])
+    return draw_strokes(size, strokes, height * PEN_SHARE)
+
+
+@pytest.mark.parametrize("size", CANVASES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_bar_the_pen_left_beside_a_number_is_part_of_it(size):
+    """A 7 whose bar was drawn apart, left of its stem (as "71618" in the canvas set was read "8", "11618")."""
+    drawing = drawing_with_mark("140", size, [(-0.15, 0.02), (0.12, 0.0)])  # a pen's width from the stem
+    assert_one_region_around_the_ink(drawing)
+
+
+@pytest.mark.parametrize("size", CANVASES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_dab_of_the_pen_beside_a_number_is_not_a_number(size):
+    """A short dab, half as tall again as wide, just before the first digit: dropped, neither read as a number
+    (as a "5" was in the canvas set) nor joined to the number beside it."""
+    drawing = drawing_with_mark("140", size, [(0.0, 0.2), (0.01, 0.26)])
+    alone = pen_drawing("140", size, 0.6)
+    assert [r.box for r in detect.find_numbers(drawing)] == [r.box for r in detect.find_numbers(alone)]
+
+
 def test_a_tap_alone_is_nothing_found():
     assert detect.find_numbers(tap(np.full((390, 974), 255, np.uint8), 400, 200)) == []
 
