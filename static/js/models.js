@@ -52,13 +52,16 @@
     return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   };
 
-  // metrics has "test_4" and "test_1-N" (N = the model's longest number).
+  // metrics has "test_4" and "test_1-N" (N = the model's longest number), and may have "test_1-N-realistic"
+  // (photo-like strings) and "test_1-N-pen" (strings drawn as the draw canvas draws them).
+  const LOOKS = { '': '', realistic: ', photo-like', pen: ', drawn with the canvas pen' };
   const accuracyRows = (metrics) => {
     const rows = [];
     if (metrics.test_4) rows.push(['4 digits', metrics.test_4]);
-    Object.keys(metrics)
-      .filter((key) => /^test_1-\d+$/.test(key))
-      .forEach((key) => rows.push([`${key.slice('test_'.length).replace('-', '–')} digits`, metrics[key]]));
+    Object.keys(metrics).forEach((key) => {
+      const match = /^test_1-(\d+)(?:-(realistic|pen))?$/.exec(key);
+      if (match) rows.push([`1–${match[1]} digits${LOOKS[match[2] || '']}`, metrics[key]]);
+    });
     return rows;
   };
 

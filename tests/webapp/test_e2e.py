@@ -304,6 +304,10 @@ def test_models_page_shows_a_card_per_stored_model_with_its_rescorer_and_command
     for model in models["models"]:
         card = page.locator(f'article.model-card[data-model="{model["name"]}"]')
         expect(card.locator("h2")).to_have_text(model["name"])
+        tested = [k for k in model["card"].get("metrics", {}) if re.fullmatch(r"test_(4|1-\d+(-realistic|-pen)?)", k)]
+        expect(card.locator("table.accuracy tbody tr")).to_have_count(len(tested))
+        if any(k.endswith("-pen") for k in tested):
+            expect(card.locator("table.accuracy")).to_contain_text("drawn with the canvas pen")
         rescorer = model["card"].get("rescorer")
         rescorer_fact = card.locator(".facts__item", has=page.locator("dt", has_text="Rescorer"))
         if rescorer is None:
