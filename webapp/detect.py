@@ -248,8 +248,9 @@ def join_marks(groups: list[list]) -> list[list]:
 
 
 def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
-    """A lone round blob of solid ink without a hole: a tap of the pen, a full stop, a blot. No digit is
-    one: even a 0 or an 8 written with a thick pen keeps a slit of its loop or is taller than wide."""
+    """A lone blob of solid ink without a hole, at most 1.67 times as tall as wide (or as wide as tall): a tap
+    or a short dab of the pen, a full stop, a blot. No digit is one: a 0 or an 8 written with a thick pen
+    keeps a slit of its loop, and a 1 is taller."""
     if len(parts) != 1:
         return False
     x, y, w, h = parts[0]
