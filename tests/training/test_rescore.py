@@ -277,6 +277,20 @@ def test_a_run_cut_short_keeps_its_trained_classifiers_and_reuses_them_only_with
     for a, b in zip(first.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
 
+    pen_heavy = rescore_train.RescorerConfig.tiny(name="cut", seed=3, pen_fraction=0.9)  # other crops, same shape
+    _, _, earlier_s = rescore_train.trained_member(line_logits, train_digits, validation, pen_heavy, reader)
+    assert earlier_s == 0.0
+
     wider = rescore_train.RescorerConfig.tiny(name="cut", seed=3, width=6)
     other, _, earlier_s = rescore_train.trained_member(line_logits, train_digits, validation, wider, reader)
     assert earlier_s == 0.0 and other.count_params() != first.count_params()
+
+
+def test_the_pen_share_of_the_classifiers_training_lines_follows_the_config():
+    from training import rescore_train
+
+    config = rescore_train.RescorerConfig(clean_fraction=0.6, pen_fraction=0.8, test_like_share=0.25)
+    (like_training, training_lines), (plain, plain_lines) = rescore_train.synth_configs(config)
+    assert (like_training.clean_fraction, like_training.pen_fraction) == (0.6, 0.8)
+    assert plain.pen_fraction == 0.0 and not plain.realistic  # the test strings' look, as before
+    assert (training_lines, plain_lines) == (75_000, 25_000)
