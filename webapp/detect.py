@@ -219,17 +219,19 @@ def _merge_once(groups: list[list], belong) -> bool:
     return False
 
 
+def merge_all(groups: list[list], belong) -> list[list]:
+    """Merge groups whose boxes ``belong`` together until no pair does. A frame full of clutter (more than
+    MAX_GROUPS_TO_MERGE groups) is left as it is: merging would cost seconds."""
+    while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _merge_once(groups, belong):
+        pass
+    return groups
+
+
 def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
     """Components -> numbers: linked components, then whole groups that sit side by side (a digit in
     pieces is short on its own), then groups lying inside another group's box."""
-    groups = link_components(boxes)
-    if len(groups) > MAX_GROUPS_TO_MERGE:  # a frame full of clutter: merging would cost seconds
-        return groups
-    while len(groups) > 1 and _merge_once(groups, _side_by_side):
-        pass
-    while len(groups) > 1 and _merge_once(groups, lambda a, b: _inside(a, b) or _stray_stroke_of(a, b)):
-        pass
-    return groups
+    groups = merge_all(link_components(boxes), _side_by_side)
+    return merge_all(groups, lambda a, b: _inside(a, b) or _stray_stroke_of(a, b))
 
 
 def _mark_beside(a, b) -> bool:
@@ -238,13 +240,6 @@ def _mark_beside(a, b) -> bool:
     gap_x = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
     small = 0.05 * b[3] < a[3] < 0.4 * b[3] and a[2] < b[2]  # yet a stroke, not a speck of grain
     return small and 0 <= gap_x < 0.25 * b[3] and _overlap(a, b)[1] > 0.5 * a[3]
-
-
-def join_marks(groups: list[list]) -> list[list]:
-    """Small marks beside a number join it (dots are dropped before: a tap beside a number is no part of it)."""
-    while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _merge_once(groups, _mark_beside):
-        pass
-    return groups
 
 
 def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
@@ -303,7 +298,8 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     mask = ink_mask(work, paper)
     paper_level = uint8_percentile(paper, 90)  # paper is most of a picture of a number
     regions = []
-    for parts in join_marks([parts for parts in group(components(mask)) if not is_dot(mask, parts)]):
+    # dots go first, so that a tap beside a number is not joined to it as a mark
+    for parts in merge_all([parts for parts in group(components(mask)) if not is_dot(mask, parts)], _mark_beside):
         box = union(parts)
         if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box, paper_level):
             continue  # too small to be a number anyone meant to be read, or marks on the desk
