@@ -20,12 +20,21 @@ from webapp import detect
 CANVASES = [(972, 388), (800, 400), (600, 300)]
 
 
-def pen_drawing(text: str, size: tuple[int, int], fraction: float) -> np.ndarray:
+def centred_strokes(text: str, size: tuple[int, int], fraction: float, mark=()) -> list:
+    """``text`` in glyph strokes ``fraction`` of the canvas tall, centred; plus ``mark``, one more stroke given
+    in digit heights from the first digit's top left corner (the 1 glyph's ink starts at x 0.25)."""
     width, height = size
     digit_height = fraction * height
     left = (width - (len(text) - 1) * GLYPH_ADVANCE * digit_height - 0.6 * digit_height) / 2
-    strokes = glyph_strokes(text, left, (height - digit_height) / 2, digit_height)
-    return draw_strokes(size, strokes, height * PEN_SHARE)
+    top = (height - digit_height) / 2
+    strokes = glyph_strokes(text, left, top, digit_height)
+    if mark:
+        strokes.append([(left + mx * digit_height, top + my * digit_height) for mx, my in mark])
+    return strokes
+
+
+def pen_drawing(text: str, size: tuple[int, int], fraction: float, mark=()) -> np.ndarray:
+    return draw_strokes(size, centred_strokes(text, size, fraction, mark), size[1] * PEN_SHARE)
 
 
 def ink_box(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -63,22 +72,10 @@ def test_a_stray_tap_beside_a_number_is_not_a_number(size):
     assert [r.box for r in regions] == [r.box for r in detect.find_numbers(drawing)]
 
 
-def drawing_with_mark(text: str, size: tuple[int, int], mark: list[tuple[float, float]]) -> np.ndarray:
-    """``text`` written as pen_drawing(text, size, 0.6) does, plus one more stroke: ``mark``, in shares of the
-    digit height from the first digit's top left corner (the 1 glyph's ink starts at x 0.25)."""
-    width, height = size
-    digit_height = 0.6 * height
-    left = (width - (len(text) - 1) * GLYPH_ADVANCE * digit_height - 0.6 * digit_height) / 2
-    top = (height - digit_height) / 2
-    strokes = glyph_strokes(text, left, top, digit_height)
-    strokes.append([(left + mx * digit_height, top + my * digit_height) for mx, my in mark])
-    return draw_strokes(size, strokes, height * PEN_SHARE)
-
-
 @pytest.mark.parametrize("size", CANVASES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_bar_the_pen_left_beside_a_number_is_part_of_it(size):
     """A 7 whose bar was drawn apart, left of its stem (as "71618" in the canvas set was read "8", "11618")."""
-    drawing = drawing_with_mark("140", size, [(-0.15, 0.02), (0.12, 0.0)])  # a pen's width from the stem
+    drawing = pen_drawing("140", size, 0.6, mark=[(-0.15, 0.02), (0.12, 0.0)])  # a pen's width from the stem
     assert_one_region_around_the_ink(drawing)
 
 
@@ -86,7 +83,7 @@ def test_a_bar_the_pen_left_beside_a_number_is_part_of_it(size):
 def test_a_dab_of_the_pen_beside_a_number_is_not_a_number(size):
     """A short dab, half as tall again as wide, just before the first digit: dropped, neither read as a number
     (as a "5" was in the canvas set) nor joined to the number beside it."""
-    drawing = drawing_with_mark("140", size, [(0.0, 0.2), (0.01, 0.26)])
+    drawing = pen_drawing("140", size, 0.6, mark=[(0.0, 0.2), (0.01, 0.26)])
     alone = pen_drawing("140", size, 0.6)
     assert [r.box for r in detect.find_numbers(drawing)] == [r.box for r in detect.find_numbers(alone)]
 
