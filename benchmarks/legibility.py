@@ -27,6 +27,7 @@ from training import datasets
 TILE = (480, 192)  # px per image on a sheet: the canvas's 5:2, large enough to read a squeezed 8-digit number
 GRID = (3, 4)  # columns, rows of images per sheet
 LABEL_BAND = 22  # px above each tile for its index
+SCAN_MARGIN = 16  # px of paper round a number in the scan's ink
 
 
 def tile(data: bytes, index: int) -> np.ndarray:
@@ -50,10 +51,21 @@ def sheet(cells: list[np.ndarray]) -> np.ndarray:
     return np.vstack([np.hstack([pad(c) for c in cells[r * columns : (r + 1) * columns]]) for r in range(rows)])
 
 
+def render_scan(rng: np.random.Generator, digits: datasets.Digits) -> tuple[bytes, list[str]]:
+    """The canvas set's number in the ink its digits were scanned with, before the pen redraws it: PNG, [text].
+    The same generator state gives the same number as ``scenes.render_canvas``. A control for the reader:
+    what the written digits hold, read by the same person."""
+    length = int(rng.integers(1, scenes.MAX_LENGTH + 1))
+    mask, text = scenes.number_mask(rng, digits, length, scenes.PEN_REFERENCE)
+    image = cv2.copyMakeBorder(np.round(255 * (1 - mask)).astype(np.uint8), *[SCAN_MARGIN] * 4,
+                               cv2.BORDER_CONSTANT, value=255)
+    return cv2.imencode(".png", image)[1].tobytes(), [text]
+
+
 def scene_list(args: argparse.Namespace) -> list[tuple[bytes, list[str]]]:
-    """The set's images and truths, as ``benchmarks.reader`` renders them."""
+    """The set's images and truths, as ``benchmarks.reader`` renders them (or in the scan's ink)."""
     digits = datasets.held_out_digits(args.digits)
-    render = scenes.SCENES[args.set]
+    render = render_scan if args.ink == "scan" else scenes.SCENES[args.set]
     return [render(reader.scene_rng(args.seed, args.set, i), digits) for i in range(args.count)]
 
 
@@ -63,7 +75,7 @@ def write_sheets(args: argparse.Namespace) -> int:
     per_sheet = GRID[0] * GRID[1]
     cells = [tile(data, i) for i, (data, _) in enumerate(scene_list(args))]
     for start in range(0, len(cells), per_sheet):
-        path = args.out / f"{args.set}-{start:04d}-{min(start + per_sheet, len(cells)) - 1:04d}.png"
+        path = args.out / f"{args.set}-{args.ink}-{start:04d}-{min(start + per_sheet, len(cells)) - 1:04d}.png"
         cv2.imwrite(str(path), sheet(cells[start : start + per_sheet]))
     print(f"{-(-len(cells) // per_sheet)} sheets of {per_sheet} in {args.out}; write one line per image: INDEX TEXT")
     return 0
@@ -121,10 +133,10 @@ def score(args: argparse.Namespace) -> int:
     reads = [[n["text"] for n in recognizer.recognize(data)["numbers"]] for data, _ in images]
     result = compare([truth for _, truth in images], reads, labels, set(args.seen))
     report = {"benchmark": "legibility", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "set": args.set, "digits": args.digits, "seed": args.seed, "count": args.count,
+              "set": args.set, "ink": args.ink, "digits": args.digits, "seed": args.seed, "count": args.count,
               "reader": args.reader, "seen_before_reading": sorted(args.seen), "model": backend.info(args.model),
               **result}
-    path = args.json or reader.RESULTS_DIR / f"legibility-{args.set}.json"
+    path = args.json or reader.RESULTS_DIR / f"legibility-{args.set}{'-scan' if args.ink == 'scan' else ''}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"{summary(result, args.reader)} -> {path}")
     return 0
@@ -148,11 +160,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         sub.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test")
         sub.add_argument("--count", type=int, default=reader.DEFAULT_COUNT)
         sub.add_argument("--seed", type=int, default=reader.SEED)
+        sub.add_argument("--ink", choices=("pen", "scan"), default="pen",
+                         help="the set as the app receives it (pen), or the canvas numbers in their scan's ink (scan)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.ink == "scan" and args.set != "canvas":
+        print("error: --ink scan redraws the canvas set's numbers only", file=sys.stderr)
+        return 2
     return write_sheets(args) if args.command == "sheets" else score(args)
 
 

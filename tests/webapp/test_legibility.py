@@ -37,7 +37,7 @@ def test_compare_counts_each_reader_and_leaves_out_what_the_person_saw():
 def test_sheets_hold_every_image_of_the_set_and_nothing_else(tmp_path):
     legibility.main(["sheets", "--out", str(tmp_path), "--count", "13", "--digits", "validation"])
     sheets = sorted(tmp_path.iterdir())
-    assert [p.name for p in sheets] == ["canvas-0000-0011.png", "canvas-0012-0012.png"]
+    assert [p.name for p in sheets] == ["canvas-pen-0000-0011.png", "canvas-pen-0012-0012.png"]
     first = cv2.imread(str(sheets[0]))
     columns, rows = legibility.GRID
     assert first.shape == (rows * (legibility.TILE[1] + legibility.LABEL_BAND + 6), columns * (legibility.TILE[0] + 6), 3)
