@@ -23,6 +23,7 @@ WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150
 OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
 PEAK_PIXELS = 150  # how much ink must stand out: about a small digit's strokes (or 0.1% of a small image)
+TIGHT_CROP_KERNEL = 45  # px: ink_mask's kernel in images under 270 px, where a sixth of the side is too narrow
 MAX_SLOPE = 0.5  # the steepest slant of writing taken for a tilted line (27 degrees): beyond, lines are stacked
 
 
@@ -106,7 +107,10 @@ def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
     """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting (``img``: ``paper_view``
     of ``gray``, when the caller has it)."""
     img = paper_view(gray) if img is None else img
-    k = int(np.clip(min(gray.shape) // 6, 15, 151)) | 1
+    # The kernel must be wider than the boldest stroke: a sixth of the frame in a photo, but in a small image,
+    # a tight crop of one number, a marker's stroke is a quarter of the height: there, half the frame.
+    side = min(gray.shape)
+    k = int(np.clip(max(side // 6, min(side // 2, TIGHT_CROP_KERNEL)), 15, 151)) | 1
     # Replicate the frame's edge outwards first: a sliver of dark desk along the border is then wider
     # than the kernel, so the closing below does not take it for a stroke.
     padded = cv2.copyMakeBorder(img, k, k, k, k, cv2.BORDER_REPLICATE)
