@@ -51,3 +51,13 @@ def test_a_sheet_edge_beside_the_desk_is_not_a_number(index):
 
     data, truth = scenes.render_webcam(scene_rng(SEED, "webcam", index), datasets.held_out_digits("validation"))
     assert len(detector_boxes(data)) == len(truth)
+
+
+def test_crop_scenes_are_the_number_with_a_little_paper_round_it():
+    digits = datasets.held_out_digits("validation")
+    for index in range(10):
+        data, truth = scenes.render_crop(np.random.default_rng(index), digits)
+        gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+        ys, xs = np.nonzero(gray < 0.6 * np.median(gray))  # the ink: far darker than the paper
+        assert (ys.max() - ys.min() + 1) / gray.shape[0] > 1 / (1 + 2 * scenes.CROP_MARGIN[1]) - 0.05, index
+        assert len(truth) == 1 and 1 <= len(truth[0]) <= scenes.MAX_LENGTH
