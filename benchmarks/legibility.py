@@ -2,6 +2,7 @@
 
     python -m benchmarks.legibility sheets --out DIR           # contact sheets of the canvas set, no answers
     python -m benchmarks.legibility score LABELS [--seen 2,13] # a person's readings against truth and the app
+    python -m benchmarks.legibility sheets --out DIR --ink scan --seed 1   # a control: numbers in their scan's ink
 
 ``sheets`` renders a set exactly as ``benchmarks.reader`` does (same seed, digits and indices) and lays the
 images out on numbered contact sheets, with nothing on them that gives the numbers away. A person reads
