@@ -54,10 +54,10 @@ def sheet(cells: list[np.ndarray]) -> np.ndarray:
 
 def render_scan(rng: np.random.Generator, digits: datasets.Digits) -> tuple[bytes, list[str]]:
     """The canvas set's number in the ink its digits were scanned with, before the pen redraws it: PNG, [text].
-    The same generator state gives the same number as ``scenes.render_canvas``. A control for the reader:
+    The same generator state gives the same number as ``scenes.render_canvas`` (both draw it with
+    ``scenes.canvas_number``). A control for the reader:
     what the written digits hold, read by the same person."""
-    length = int(rng.integers(1, scenes.MAX_LENGTH + 1))
-    mask, text = scenes.number_mask(rng, digits, length, scenes.PEN_REFERENCE)
+    mask, text = scenes.canvas_number(rng, digits)
     image = cv2.copyMakeBorder(np.round(255 * (1 - mask)).astype(np.uint8), *[SCAN_MARGIN] * 4,
                                cv2.BORDER_CONSTANT, value=255)
     return cv2.imencode(".png", image)[1].tobytes(), [text]

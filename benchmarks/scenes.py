@@ -70,6 +70,12 @@ MIN_SQUEEZE = 0.7  # a long number is written narrower to fit the canvas, down t
 CANVAS_ROOM = 0.95  # the ink's share of the canvas it may span
 
 
+def canvas_number(rng: np.random.Generator, digits: Digits) -> tuple[np.ndarray, str]:
+    """The number a canvas scene draws: 1-8 digits composed at PEN_REFERENCE height (float mask, tight), text."""
+    length = int(rng.integers(1, MAX_LENGTH + 1))
+    return number_mask(rng, digits, length, PEN_REFERENCE)
+
+
 def render_canvas(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list[str]]:
     """A number of 1-8 digits drawn in black on the white draw canvas -> PNG bytes, [text].
 
@@ -80,8 +86,7 @@ def render_canvas(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list
     number is squeezed horizontally (to 70%) to fit, as people do, and goes only to a canvas where
     it fits that way.
     """
-    length = int(rng.integers(1, MAX_LENGTH + 1))
-    mask, text = number_mask(rng, digits, length, PEN_REFERENCE)
+    mask, text = canvas_number(rng, digits)
     segments = pen_path(mask)
     points = np.array([point for segment in segments for point in segment], np.float32)
     origin = points.min(axis=0)
@@ -170,8 +175,12 @@ def choose_sheet(rng: np.random.Generator, width: int, height: int, min_height: 
     h = height * rng.uniform(min_height, 1.15)
     x = rng.uniform(min(0.0, width - w), max(0.0, width - w)) if w < width else rng.uniform(width - w, 0)
     y = rng.uniform(min(0.0, height - h), max(0.0, height - h)) if h < height else rng.uniform(height - h, 0)
-    colour = np.array([rng.uniform(225, 250), rng.uniform(222, 248), rng.uniform(205, 240)])
-    return Sheet((x, y, w, h), colour, ruled=bool(rng.random() < 0.35))
+    return Sheet((x, y, w, h), paper_colour(rng), ruled=bool(rng.random() < 0.35))
+
+
+def paper_colour(rng: np.random.Generator) -> np.ndarray:
+    """White to cream paper (RGB)."""
+    return np.array([rng.uniform(225, 250), rng.uniform(222, 248), rng.uniform(205, 240)])
 
 
 def writable(sheet: Sheet, width: int, height: int) -> tuple[float, float, float, float]:
@@ -200,6 +209,14 @@ def ink_colour(rng: np.random.Generator) -> np.ndarray:
     """Dark grey pencil or felt tip, blue-black or black ballpoint (RGB)."""
     choices = [np.array([45, 45, 50]), np.array([30, 35, 70]), np.array([20, 20, 25]), np.array([35, 45, 110])]
     return choices[int(rng.integers(len(choices)))] + rng.uniform(-10, 20)
+
+
+def ink_on(rng: np.random.Generator, surface: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Write with a pen of ``ink_colour`` on ``surface`` (float RGB) where the alpha ``ink`` says; the pen
+    covers 85-100% of the paper under it."""
+    colour = ink_colour(rng)
+    alpha = (ink * rng.uniform(0.85, 1.0))[:, :, None]
+    return surface * (1 - alpha) + colour * alpha
 
 
 def solid(mask: np.ndarray) -> np.ndarray:
@@ -278,11 +295,7 @@ def photograph(rng: np.random.Generator, camera: Camera, width: int, height: int
                ink: np.ndarray) -> bytes:
     """Compose desk, paper and ink (alpha ``ink`` in frame coordinates before the tilt), light it,
     tilt the sheet, and pass it through the camera -> JPEG bytes."""
-    surface = paper(rng, sheet, width, height)
-    colour = ink_colour(rng)
-    opacity = rng.uniform(0.85, 1.0)
-    alpha = (ink * opacity)[:, :, None]
-    surface = surface * (1 - alpha) + colour * alpha
+    surface = ink_on(rng, paper(rng, sheet, width, height), ink)
     x, y, w, h = sheet.rect
     sheet_alpha = np.zeros((height, width), np.float32)
     cv2.rectangle(sheet_alpha, (int(x), int(y)), (int(x + w), int(y + h)), 1.0, -1)
@@ -416,10 +429,8 @@ def render_crop(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list[s
     top, bottom, left, right = (int(round(rng.uniform(*CROP_MARGIN) * digit_height)) for _ in range(4))
     ink = cv2.copyMakeBorder(solid(mask), top, bottom, left, right, cv2.BORDER_CONSTANT, value=0.0)
     height, width = ink.shape
-    colour = np.array([rng.uniform(225, 250), rng.uniform(222, 248), rng.uniform(205, 240)])
-    surface = paper(rng, Sheet((0, 0, width, height), colour, ruled=False), width, height)
-    alpha = (ink * rng.uniform(0.85, 1.0))[:, :, None]
-    surface = surface * (1 - alpha) + ink_colour(rng) * alpha
+    sheet = Sheet((0, 0, width, height), paper_colour(rng), ruled=False)
+    surface = ink_on(rng, paper(rng, sheet, width, height), ink)
     return jpeg(rng, camera_faults(rng, surface, PHOTO), PHOTO.jpeg_quality), [text]
 
 
