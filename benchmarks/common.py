@@ -317,11 +317,11 @@ def _group_alive(pgid: int) -> bool:
 # --- measuring while something runs ---------------------------------------------------------------
 
 def process_role(process: psutil.Process, root_pid: int) -> str:
-    """'master' (the root), 'inference' (python -m webapp.worker) or 'worker' for a process of the tree."""
+    """'master' (the root), 'inference' (python -m webapp.serving.worker) or 'worker' for a process of the tree."""
     if process.pid == root_pid:
         return "master"
     try:
-        return "inference" if "webapp.worker" in process.cmdline() else "worker"
+        return "inference" if "webapp.serving.worker" in process.cmdline() else "worker"
     except psutil.Error:
         return "worker"
 

@@ -4,7 +4,7 @@
 
 Hypothesis generates the cases (generation only: nothing is shrunk, so every case counts once):
 
-* ``decode``: ``webapp.imaging.decode_image`` on random bytes, on random bytes behind a real format's
+* ``decode``: ``webapp.reading.imaging.decode_image`` on random bytes, on random bytes behind a real format's
   magic number, and on small JPEG/PNG/WebP/GIF/BMP images (also 60,000 x 1 strips, and a few real
   pictures of numbers), whole or truncated, overwritten, spliced, or whose header declares other
   dimensions (zero, huge, 2^32-1);
@@ -621,8 +621,8 @@ def run(cases: int, seed: int, inference: str, case_timeout_s: float, out_path: 
     from webapp import socketio
     from webapp.config import DEFAULTS
     from webapp.errors import DigitReaderError
-    from webapp.imaging import decode_image
-    from webapp.limits import RateLimiter
+    from webapp.reading.imaging import decode_image
+    from webapp.serving.limits import RateLimiter
 
     app = build_app(inference)
     service = app.extensions["digit_reader"]

@@ -135,7 +135,7 @@ def score(args: argparse.Namespace) -> int:
     result = compare([truth for _, truth in images], reads, labels, set(args.seen))
     report = {"benchmark": "legibility", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "set": args.set, "ink": args.ink, "digits": args.digits, "seed": args.seed, "count": args.count,
-              "reader": args.reader, "seen_before_reading": sorted(args.seen), "model": backend.info(args.model),
+              "reader": args.reader, "seen_before_reading": sorted(args.seen), "model": backend.info,
               **result}
     path = args.json or reader.RESULTS_DIR / f"legibility-{args.set}{'-scan' if args.ink == 'scan' else ''}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")

@@ -87,9 +87,9 @@ def tesseract_whole(binary: str, psm: int, image: bytes) -> list[str]:
 
 def detector_crops(image: bytes) -> list[bytes]:
     """PNG crops of each number Digit Reader's detector finds, with the recognizer's margin of paper."""
-    from webapp import detect
-    from webapp.imaging import decode_image
-    from webapp.recognizer import CROP_PAD
+    from webapp.reading import detect
+    from webapp.reading.imaging import decode_image
+    from webapp.reading.recognizer import CROP_PAD
 
     gray = cv2.cvtColor(decode_image(image, 40_000_000), cv2.COLOR_RGB2GRAY)
     crops = []
@@ -140,12 +140,9 @@ def evaluate(reader, images: list[tuple[bytes, list[str]]]) -> dict:
 
 def readers(binary: str) -> dict:
     """Each reader as image bytes -> numbers; Digit Reader's model is loaded and warmed up here."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from webapp.inference import LocalBackend
-    from webapp.recognizer import Recognizer
+    from webapp import reading
 
-    recognizer = Recognizer(LocalBackend())
-    recognizer.recognize(cv2.imencode(".png", np.full((300, 800), 255, np.uint8))[1].tobytes())
+    recognizer = reading.load()
     return dict(zip(READERS, (
         lambda image: digit_reader(recognizer, image),
         lambda image: tesseract_whole(binary, 6, image),

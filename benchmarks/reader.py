@@ -40,14 +40,10 @@ LISTED_FAILURES = 20  # truth vs read per set in the JSON
 
 def make_recognizer(model: str | None):
     """The app's recognizer over an in-process model, loaded and warmed before any timing."""
-    from webapp.inference import LocalBackend
-    from webapp.recognizer import Recognizer
+    from webapp import reading
 
-    backend = LocalBackend(model)
-    recognizer = Recognizer(backend)
-    _, blank = cv2.imencode(".png", np.full((64, 64), 255, np.uint8))
-    recognizer.recognize(blank.tobytes())  # loads the model and warms every batch shape
-    return recognizer, backend
+    recognizer = reading.load(model)
+    return recognizer, recognizer.backend
 
 
 def scene_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
@@ -57,8 +53,8 @@ def scene_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
 
 def detector_boxes(data: bytes) -> list[tuple[int, int, int, int]]:
     """The regions the app's detector finds in the image (to tell detector from model failures)."""
-    from webapp import detect
-    from webapp.imaging import decode_image
+    from webapp.reading import detect
+    from webapp.reading.imaging import decode_image
 
     gray = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2GRAY)
     return [region.box for region in detect.find_numbers(gray)]
@@ -165,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "reader",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": backend.info(args.model),
+        "model": backend.info,
         "device": backend.device,
         "digits": {"split": args.digits, "source": digits.source, "count": len(digits)},
         "seed": args.seed,

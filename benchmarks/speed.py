@@ -52,7 +52,7 @@ def model_lines(recognizer, images: list[bytes], rows: int) -> np.ndarray:
 
 def padded_size(rows: int) -> int:
     """The fixed batch shape LocalBackend runs ``rows`` lines as (it pads up to one of BATCH_SIZES)."""
-    from webapp.inference import BATCH_SIZES as SHAPES
+    from webapp.serving.inference import BATCH_SIZES as SHAPES
 
     return next((size for size in SHAPES if size >= rows), SHAPES[-1])
 
@@ -88,16 +88,14 @@ def recognizer_speed(recognizer, images: list[bytes], repeats: int) -> dict:
 
 def in_process(settings: dict, images: dict) -> dict:
     """Part (a): the model and the recognizer in this process (TensorFlow imported here only)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from webapp.inference import LocalBackend
-    from webapp.recognizer import Recognizer
+    from webapp import reading
 
-    backend = LocalBackend(settings.get("model"))
-    recognizer = Recognizer(backend)
+    recognizer = reading.load(settings.get("model"))
+    backend = recognizer.backend
     lines = model_lines(recognizer, [data for data, _ in images["webcam 640x480 JPEG"]], max(BATCHES))
     return {
         "device": backend.device,
-        "model": backend.info(),
+        "model": backend.info,
         "model_throughput": model_throughput(backend, lines, settings["repeats"]),
         "recognizer": {name: recognizer_speed(recognizer, [data for data, _ in pool], settings["repeats"])
                        for name, pool in images.items()},

@@ -105,7 +105,7 @@ def load_rescorer(stored: StoredModel):
 def load_reader(stored: StoredModel):
     """A function reading a batch of lines, float32 (n, 32, 256, 1) -> logits (n, steps, 11): the line
     model, and its digit rescorer when the card names one (for the CLI and tests; the app uses
-    ``webapp.inference.LocalBackend``)."""
+    ``webapp.serving.inference.LocalBackend``)."""
     model, rescorer = load_model(stored), load_rescorer(stored)
     if rescorer is None:
         return model.predict_on_batch

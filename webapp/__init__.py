@@ -1,7 +1,7 @@
 """Digit Reader's web app: ``create_app(config=None)`` builds it for gunicorn, tests and ``python -m webapp``.
 
 Production: ``gunicorn -k eventlet -w 1 'webapp:create_app()'``. The model runs in a separate
-inference process (``webapp.inference``); this process never imports TensorFlow unless
+inference process (``webapp.serving.inference``); this process never imports TensorFlow unless
 ``INFERENCE`` is ``"local"``.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask, Request
 from flask_socketio import SocketIO
 
-from webapp import green
+from webapp.serving import green
 from webapp.config import DEFAULTS, from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from webapp import events, routes
-    from webapp.service import ReaderService
+    from webapp.serving import events, routes
+    from webapp.serving.service import ReaderService
 
     app.register_blueprint(routes.bp)
     origins = app.config["CORS_ALLOWED_ORIGINS"]

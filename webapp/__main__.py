@@ -7,27 +7,40 @@ import os
 import sys
 
 
+# eventlet must patch the standard library before anything else is imported, and ``python -m webapp`` has
+# imported Flask already (this package's __init__): the server runs in a fresh interpreter that patches first.
+PATCH_FIRST = ("import warnings; warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated'); "
+               "import eventlet; eventlet.monkey_patch(); "
+               "import sys; from webapp.__main__ import run_server; sys.exit(run_server(*sys.argv[1:]))")
+
+
 def serve(args) -> int:
     """Development server: eventlet, one process, the model in a spawned inference process."""
-    import eventlet
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-c", PATCH_FIRST, args.host, str(args.port), args.model or ""])
 
-    eventlet.monkey_patch()
+
+def run_server(host: str, port: str, model: str) -> int:
     from webapp import create_app, socketio
 
-    app = create_app({"MODEL": args.model} if args.model else None)
-    print(f"Digit Reader on http://{args.host}:{args.port}/", flush=True)
-    socketio.run(app, host=args.host, port=args.port)
+    app = create_app({"MODEL": model} if model else None)
+    print(f"Digit Reader on http://{host}:{port}/", flush=True)
+    socketio.run(app, host=host, port=int(port))
     return 0
 
 
 def recognize(args) -> int:
     """Read numbers in image files with the same recognizer as the app; print its JSON per file."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from training.quiet import quiet_tensorflow
+    from webapp import reading
     from webapp.errors import DigitReaderError
-    from webapp.inference import LocalBackend
-    from webapp.recognizer import Recognizer
 
-    recognizer = Recognizer(LocalBackend(args.model))
+    quiet_tensorflow(args.verbose)
+    try:
+        recognizer = reading.load(args.model)
+    except DigitReaderError as exc:  # an unknown model: say which exist, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     status = 0
     for path in args.images:
         try:
@@ -51,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("recognize", help="print the numbers read in images as JSON")
     r.add_argument("images", nargs="+")
     r.add_argument("--model", help="a model name in model_store/ or a path")
+    r.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     r.set_defaults(func=recognize)
     args = parser.parse_args(argv)
     if not args.command:  # plain `python -m webapp` serves

@@ -7,8 +7,9 @@ import os
 DEFAULTS = {
     "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
     "MODEL_STORE": None,  # None: the repository's model_store/
-    "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools, tests);
-    # "redis": python -m webapp.redis_worker processes on any machine, through REDIS_URL (webapp.redis_backend)
+    "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools);
+    # a backend object itself (tests: tests/support/fake_backend.py);
+    # "redis": python -m webapp.serving.redis_worker processes on any machine, through REDIS_URL (webapp.serving.redis_backend)
     "REDIS_URL": None,  # redis://[:password@]host:6379/0: set, several web processes share Socket.IO through it
     "CLOSE_GRACE_S": 2.0,  # on SIGTERM, connections still open this long after being asked to close are ended
     "INFERENCE_TIMEOUT_S": 10.0,  # a batch not answered within this is a hung worker: it is replaced

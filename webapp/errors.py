@@ -1,7 +1,7 @@
 """Domain errors, each with the HTTP status and the code a client sees.
 
 Raised narrowly where the problem is found; turned into a JSON 4xx/5xx or an ``error``
-Socket.IO event in one place (``webapp.routes`` and ``webapp.events`` call ``to_payload``).
+Socket.IO event in one place (``webapp.serving.routes`` and ``webapp.serving.events`` call ``to_payload``).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The in-process app has the model in this process (INFERENCE "local") and is driven through Flask's and
 Flask-SocketIO's test clients, like tests/webapp. The gunicorn server is the production command (eventlet,
-one worker, the model in a spawned ``python -m webapp.worker``) with INFERENCE_TIMEOUT_S at 3 s, so that a
+one worker, the model in a spawned ``python -m webapp.serving.worker``) with INFERENCE_TIMEOUT_S at 3 s, so that a
 hung worker is found quickly, and one trusted proxy hop, so that each test sends its uploads from an
 address of its own (X-Forwarded-For) and has its own upload limits.
 """

@@ -181,8 +181,8 @@ def alive(pid: int) -> bool:
 
 
 def inference_workers(root: int) -> list[int]:
-    """Living ``python -m webapp.worker`` processes below ``root``."""
-    return [pid for pid in descendants(root) if "webapp.worker" in cmdline(pid) and alive(pid)]
+    """Living ``python -m webapp.serving.worker`` processes below ``root``."""
+    return [pid for pid in descendants(root) if "webapp.serving.worker" in cmdline(pid) and alive(pid)]
 
 
 def free_port() -> int:
@@ -274,7 +274,7 @@ class Gunicorn:
     def worker_pid(self) -> int:
         """The gunicorn worker (the web process), child of the master."""
         children = [pid for pid in descendants(self.process.pid) if _parent_of(pid) == self.process.pid
-                    and "webapp.worker" not in cmdline(pid) and alive(pid)]
+                    and "webapp.serving.worker" not in cmdline(pid) and alive(pid)]
         assert len(children) == 1, f"expected one gunicorn worker, found {children}"
         return children[0]
 

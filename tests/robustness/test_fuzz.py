@@ -19,7 +19,7 @@ from benchmarks.fuzz import (check_error_payload, check_rest, check_socket, decl
                              rest_requests, send_flood, send_rest, socket_events)
 from robust_harness import encode, error_of, number_png, rss_mb
 from webapp.errors import DigitReaderError, ImageTooLargeError, InvalidImageError
-from webapp.imaging import decode_image
+from webapp.reading.imaging import decode_image
 
 RECOGNIZE = "/api/v1/recognize"
 MAX_PIXELS = 40_000_000  # webapp.config.DEFAULTS
@@ -75,7 +75,7 @@ def test_socket_handlers_answer_bad_events_with_error_events(probe, case):
 @given(burst=floods())
 def test_floods_of_tiny_frames_are_each_answered_at_the_production_frame_rate(probe, service, monkeypatch, burst):
     from webapp.config import DEFAULTS
-    from webapp.limits import RateLimiter
+    from webapp.serving.limits import RateLimiter
 
     monkeypatch.setattr(service, "frame_rate", RateLimiter(DEFAULTS["FRAMES_PER_SECOND"], DEFAULTS["FRAME_BURST"]))
     assert send_flood(probe, burst, CASE_LIMIT_S) == []

@@ -26,7 +26,7 @@ RECOGNIZE = "/api/v1/recognize"
 # --- in process: every per-client structure is bounded ----------------------------------------------
 
 def test_rate_limiter_forgets_the_idlest_clients_past_its_bound():
-    from webapp.limits import MAX_TRACKED_CLIENTS, RateLimiter
+    from webapp.serving.limits import MAX_TRACKED_CLIENTS, RateLimiter
 
     limiter = RateLimiter(rate=1.0, burst=5)
     for i in range(MAX_TRACKED_CLIENTS * 3):
@@ -36,7 +36,7 @@ def test_rate_limiter_forgets_the_idlest_clients_past_its_bound():
 
 def test_concurrency_limiter_keeps_nothing_for_idle_clients():
     from webapp.errors import RateLimitedError
-    from webapp.limits import ConcurrencyLimiter
+    from webapp.serving.limits import ConcurrencyLimiter
 
     limiter = ConcurrencyLimiter(per_client=1, total=10)
     for i in range(1000):
@@ -49,7 +49,7 @@ def test_concurrency_limiter_keeps_nothing_for_idle_clients():
 
 def test_frame_slots_are_forgotten_when_clients_leave(local_app, service):
     from webapp import socketio
-    from webapp.service import Frame
+    from webapp.serving.service import Frame
 
     socketio.server = local_app.wsgi_app.engineio_app
     for i in range(20):
@@ -121,7 +121,7 @@ def test_inference_queue_is_bounded_and_callers_past_it_get_503_at_once():
     InferenceUnavailableError (503, Retry-After) at once instead of queueing without end."""
     from training.preprocess import INPUT_SHAPE
     from webapp.errors import InferenceUnavailableError
-    from webapp.inference import ProcessBackend
+    from webapp.serving.inference import ProcessBackend
 
     assert DEFAULTS.get("MAX_QUEUED_BATCHES", 0) > 0, "no MAX_QUEUED_BATCHES setting"
     backend = ProcessBackend(timeout_s=3.0, max_queued=3, start_timeout_s=240).start()

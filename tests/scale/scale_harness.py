@@ -3,7 +3,7 @@
 Everything is a subprocess on a free loopback port, in a process group of its own, killed when the
 module's tests end (pass or fail). The web processes are served exactly as in production (gunicorn,
 eventlet worker) and configured only through ``DIGIT_READER_*`` variables; the workers are
-``python -m webapp.redis_worker`` with the repository's default model.
+``python -m webapp.serving.redis_worker`` with the repository's default model.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import redis
 import socketio
 
 from training import datasets, synth
-from webapp.redis_backend import WORKERS_PREFIX, alive_workers
+from webapp.serving.redis_backend import WORKERS_PREFIX, alive_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -119,7 +119,7 @@ class Cluster:
         self.webs: list[tuple[str, Process]] = []  # (base URL, process)
 
     def start_worker(self, name: str) -> None:
-        args = [sys.executable, "-m", "webapp.redis_worker", "--redis", self.redis.url, "--name", name,
+        args = [sys.executable, "-m", "webapp.serving.redis_worker", "--redis", self.redis.url, "--name", name,
                 "--claim-idle-ms", str(CLAIM_IDLE_MS)]
         # one TensorFlow thread each: the machine's two cores are shared with the web processes
         env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": "1",

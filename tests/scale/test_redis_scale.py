@@ -1,6 +1,6 @@
 """Scale-out mode end to end: web processes and inference workers sharing a real Redis.
 
-Two web processes (gunicorn + eventlet, INFERENCE=redis) and two ``webapp.redis_worker``
+Two web processes (gunicorn + eventlet, INFERENCE=redis) and two ``webapp.serving.redis_worker``
 processes with the default model; Socket.IO clients over real sockets on either web process.
 No fakes anywhere: a missing redis-server skips the module, nothing else does.
 """
@@ -16,7 +16,7 @@ import pytest
 from scale_harness import wait_for
 from training import datasets, store, synth
 from webapp.errors import UnknownModelError
-from webapp.redis_backend import GROUP, REQUESTS, RedisBackend
+from webapp.serving.redis_backend import GROUP, REQUESTS, RedisBackend
 
 pytestmark = pytest.mark.redis
 

@@ -132,7 +132,7 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     assert {"test_4", "test_1-8", "test_1-8-realistic", "test_1-8-pen"} <= set(card["metrics"])
 
     from training import datasets, evaluate
-    from webapp.inference import LocalBackend
+    from webapp.reading.local import LocalBackend
 
     lines = evaluate.make_eval_set(datasets.held_out_digits("validation"), (1, 8), 24, seed=5).inputs
     stored = store.find("crnn-digits", tmp_path)

@@ -29,7 +29,7 @@ def local_app():
 
 @pytest.fixture(scope="session")
 def process_app():
-    """The app as production runs it: the model in a spawned ``python -m webapp.worker``."""
+    """The app as production runs it: the model in a spawned ``python -m webapp.serving.worker``."""
     from webapp import create_app
 
     app = create_app({**BASE_CONFIG, "INFERENCE": "process"})

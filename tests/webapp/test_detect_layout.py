@@ -2,8 +2,8 @@
 order numbers are read in."""
 from __future__ import annotations
 
-from webapp import detect
-from webapp.detect import Region
+from webapp.reading import detect
+from webapp.reading.detect import Region
 
 
 def number(x: int, y: int, digits: int, slope: float = 0.0, size: int = 60) -> Region:

@@ -7,7 +7,7 @@ import pytest
 
 from digit_paper import centred, encode
 from reader_harness import error_of, texts
-from webapp.limits import ConcurrencyLimiter, RateLimiter
+from webapp.serving.limits import ConcurrencyLimiter, RateLimiter
 
 RECOGNIZE = "/api/v1/recognize"
 GOOD = encode(centred("7"))

@@ -7,7 +7,7 @@ from reader_harness import ROOT
 
 PROBE = textwrap.dedent("""
     import numpy as np
-    from webapp import green
+    from webapp.serving import green
 
     assert green.return_big_buffers_to_the_system()
 

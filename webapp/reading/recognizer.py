@@ -2,8 +2,9 @@
 
 bytes -> decode (EXIF upright) -> find every number -> normalise each crop exactly as training
 does -> one batch through the model -> per-digit boxes and confidences -> JSON in reading order.
-The model itself sits behind a backend with ``predict(model_name, batch) -> (logits, info)``:
-the inference process in the app, or an in-process model for the CLI and benchmarks.
+The model itself sits behind a ``Backend`` with ``predict(model_name, batch) -> (logits, info)``:
+the inference process in the app, or an in-process model for the CLI, the benchmarks and the tests.
+``webapp.reading.load`` builds one ready to use.
 """
 from __future__ import annotations
 
@@ -15,16 +16,27 @@ import cv2
 import numpy as np
 
 from training import decode, preprocess
-from webapp import detect
+from webapp.reading import detect
 from webapp.errors import InvalidImageError
-from webapp.imaging import decode_image, sample_images
+from webapp.reading.imaging import decode_image, sample_images
 
 CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (training pads 5-40%)
 
 
 class Backend(Protocol):
+    """Where the model runs: in this process (``reading.local.LocalBackend``), in a spawned inference process
+    (``serving.inference.ProcessBackend``) or on Redis workers (``serving.redis_backend.RedisBackend``)."""
+
+    state: str  # "loading", "ready", "restarting" or "error"
+    info: dict  # the default model's {"name", "version", "decoder", "device"}
+    device: str | None  # "CPU" or "GPU" (None while not known)
+
+    def start(self) -> "Backend": ...
+
+    def stop(self) -> None: ...
+
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> logits (n, steps, 11) and {"name", "version", "decoder"}."""
+        """float32 (n, 32, 256, 1) -> logits (n, steps, 11) and {"name", "version", "decoder", "device"}."""
 
 
 @dataclass(frozen=True)

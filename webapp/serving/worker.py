@@ -1,6 +1,6 @@
-"""The inference process: ``python -m webapp.worker --fd N [--model NAME] [--store DIR]``.
+"""The inference process: ``python -m webapp.serving.worker --fd N [--model NAME] [--store DIR]``.
 
-Started by ``webapp.inference.ProcessBackend`` in a fresh interpreter. Loads the model (on the
+Started by ``webapp.serving.inference.ProcessBackend`` in a fresh interpreter. Loads the model (on the
 GPU when TensorFlow sees one), says hello, then answers batches on the inherited socket until
 it closes. TensorFlow lives here only.
 """
@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def serve(sock: socket.socket, backend) -> None:
     """Answer requests until the web process closes the socket."""
     from webapp.errors import UnknownModelError
-    from webapp.inference import recv_message, send_message
+    from webapp.serving.inference import recv_message, send_message
 
     while True:
         try:
@@ -37,7 +37,7 @@ def serve(sock: socket.socket, backend) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp.worker")
+    parser = argparse.ArgumentParser(prog="python -m webapp.serving.worker")
     parser.add_argument("--fd", type=int, required=True, help="inherited socket to the web process")
     parser.add_argument("--model")
     parser.add_argument("--store")
@@ -49,15 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=args.fd)
     sock.setblocking(True)
-    from webapp.inference import LocalBackend, send_message
+    from training.quiet import quiet_tensorflow
+    from webapp.serving.inference import send_message
 
     try:
+        quiet_tensorflow()
+        from webapp.reading.local import LocalBackend
+
         backend = LocalBackend(args.model, args.store)
-        info = backend.info()
+        info = backend.info
     except Exception as exc:
         send_message(sock, {"error": {"type": "start", "message": f"{type(exc).__name__}: {exc}"}})
         return 1
-    send_message(sock, {"info": {**info, "device": backend.device}})
+    send_message(sock, {"info": info})
     serve(sock, backend)
     return 0
 

@@ -1,11 +1,11 @@
 """An inference worker for the scale-out mode, on any machine that reaches Redis (a GPU box, typically).
 
-``python -m webapp.redis_worker --redis URL [--model NAME] [--store DIR] [--name CONSUMER]
+``python -m webapp.serving.redis_worker --redis URL [--model NAME] [--store DIR] [--name CONSUMER]
 [--claim-idle-ms 5000]``
 
-Loads the model once (``webapp.inference.LocalBackend``: on the GPU when TensorFlow sees one),
+Loads the model once (``webapp.reading.local.LocalBackend``: on the GPU when TensorFlow sees one),
 then, as consumer ``--name`` of the group ``workers`` on ``digit-reader:requests`` (the protocol is
-described in ``webapp.redis_backend``): reads up to 64 requests at a time, runs each model's
+described in ``webapp.serving.redis_backend``): reads up to 64 requests at a time, runs each model's
 requests as one batch, adds each reply to its web process's reply stream, and acknowledges and
 deletes the requests in the same transaction. Requests that another worker read and never
 acknowledged (it was killed) are claimed once idle for ``--claim-idle-ms``, so no request is lost;
@@ -31,11 +31,11 @@ import numpy as np
 import redis
 
 from webapp.errors import UnknownModelError
-from webapp.redis_backend import (GROUP, HEARTBEAT_TTL_S, REPLIES_MAXLEN, REPLY_TTL_S, REQUESTS, WORKERS_PREFIX,
+from webapp.serving.redis_backend import (GROUP, HEARTBEAT_TTL_S, REPLIES_MAXLEN, REPLY_TTL_S, REQUESTS, WORKERS_PREFIX,
                                   connect, redact)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-log = logging.getLogger("webapp.redis_worker")
+log = logging.getLogger("webapp.serving.redis_worker")
 
 MAX_ENTRIES = 64  # requests read at once and merged into batches
 BLOCK_MS = 1000  # how long one read waits: bounds how late heartbeats, claims and stop are handled
@@ -80,7 +80,7 @@ class RedisWorker:
     def __init__(self, url: str, backend, name: str, claim_idle_ms: int = 5000):
         self.url, self.backend, self.name, self.claim_idle_ms = url, backend, name, claim_idle_ms
         self.client = connect(url)
-        self.heartbeat = json.dumps({**backend.info(), "device": backend.device, "consumer": name})
+        self.heartbeat = json.dumps({**backend.info, "consumer": name})
         self._due = {"beat": 0.0, "claim": 0.0, "forget": 0.0}  # monotonic times of the periodic chores
 
     def run(self, stop: threading.Event) -> None:
@@ -174,7 +174,7 @@ class RedisWorker:
         except Exception as exc:  # report, keep serving: one bad batch must not stop the others
             log.exception("batch failed")
             return [(r.reply, error_reply(r.job, "failed", f"{type(exc).__name__}: {exc}")) for r in requests]
-        info = json.dumps({**info, "device": self.backend.device})
+        info = json.dumps(info)
         replies, offset = [], 0
         for r in requests:
             rows = np.ascontiguousarray(logits[offset : offset + len(r.batch)], np.float32)
@@ -218,23 +218,27 @@ class RedisWorker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp.redis_worker", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m webapp.serving.redis_worker", description=__doc__.split("\n\n")[0])
     parser.add_argument("--redis", required=True, metavar="URL", help="redis://[:password@]host:port/db")
     parser.add_argument("--model", help="the default model (a name in the store or a path); the store's DEFAULT")
     parser.add_argument("--store", help="the model store directory; the repository's model_store/")
     parser.add_argument("--name", default=f"{socket.gethostname()}-{os.getpid()}", help="this consumer's name")
     parser.add_argument("--claim-idle-ms", type=int, default=5000,
                         help="claim a stopped worker's requests after they waited this long")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
 
-    from webapp.inference import LocalBackend  # TensorFlow: only once the arguments are known to be fine
+    from training.quiet import quiet_tensorflow
+
+    quiet_tensorflow(args.verbose)  # TensorFlow: only once the arguments are known to be fine
+    from webapp.reading.local import LocalBackend
 
     backend = LocalBackend(args.model, args.store)
-    log.info("model %s loaded on %s", backend.info()["name"], backend.device)
+    log.info("model %s loaded on %s", backend.info["name"], backend.device)
     RedisWorker(args.redis, backend, args.name, args.claim_idle_ms).run(stop)
     return 0
 

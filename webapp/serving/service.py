@@ -8,11 +8,12 @@ from collections import deque
 from dataclasses import dataclass
 
 from training import store
-from webapp import green
+from webapp import reading
 from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
-from webapp.inference import LocalBackend, ProcessBackend
-from webapp.limits import ConcurrencyLimiter, RateLimiter
-from webapp.recognizer import Recognizer
+from webapp.reading import Backend, Recognizer
+from webapp.serving import green
+from webapp.serving.inference import ProcessBackend
+from webapp.serving.limits import ConcurrencyLimiter, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -59,37 +60,19 @@ class ReaderService:
 
     @classmethod
     def from_config(cls, config: dict, socketio) -> "ReaderService":
-        """Start the backend the config asks for (a spawned process by default)."""
+        """Start the backend the config asks for (a spawned process by default) and a recognizer over it."""
         # each web process tells its own clients (ignore_queue): with REDIS_URL every process would
         # otherwise send the same status to every client once per process
         def on_status(state, info):
             socketio.emit("status", status_payload(state, info), ignore_queue=True)
 
-        if config["INFERENCE"] == "local":
-            backend = LocalBackend(config["MODEL"], config["MODEL_STORE"])
-        elif config["INFERENCE"] == "redis":
-            from webapp.redis_backend import RedisBackend
-
-            if not config["REDIS_URL"]:
-                raise ValueError("INFERENCE 'redis' needs REDIS_URL (DIGIT_READER_REDIS_URL)")
-            # twice the timeout, as ProcessBackend waits: a dead worker's requests are claimed after 5 s
-            backend = RedisBackend(config["REDIS_URL"], config["MODEL"], timeout_s=2 * config["INFERENCE_TIMEOUT_S"],
-                                   on_status=on_status).start()
-        else:
-            backend = ProcessBackend(config["MODEL"], config["MODEL_STORE"], timeout_s=config["INFERENCE_TIMEOUT_S"],
-                                     batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
-                                     start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status,
-                                     max_queued=config["MAX_QUEUED_BATCHES"])
-            backend.start()
-        offload = green.offload_for(socketio.async_mode)
-        recognizer = Recognizer(backend, config["MAX_PIXELS"], config["MIN_CONFIDENCE"], offload)
-        recognizer.warm_up()
-        return cls(backend, recognizer, socketio, config)
+        recognizer = reading.load(backend=make_backend(config, on_status).start(), max_pixels=config["MAX_PIXELS"],
+                                  min_confidence=config["MIN_CONFIDENCE"],
+                                  offload=green.offload_for(socketio.async_mode))
+        return cls(recognizer.backend, recognizer, socketio, config)
 
     def status(self) -> dict:
         """{"state": loading|ready|restarting|error, "model": {...}} for a newly connected client."""
-        if isinstance(self.backend, LocalBackend):
-            return status_payload("ready", self.backend.info())
         return status_payload(self.backend.state, self.backend.info)
 
     def recognize_upload(self, client: str, data: bytes, model: str | None) -> dict:
@@ -198,6 +181,32 @@ class ReaderService:
                     slot.queued = True
                     self.turns.append(sid)  # to the back: every client gets its turn
             self._dispatch()
+
+
+def make_backend(config: dict, on_status) -> Backend:
+    """The backend INFERENCE names ("process", "local" or "redis"), not started; or INFERENCE itself when it is
+    a backend already (tests pass one that needs no TensorFlow)."""
+    kind = config["INFERENCE"]
+    if not isinstance(kind, str):
+        return kind
+    if kind == "local":
+        from webapp.reading.local import LocalBackend
+
+        return LocalBackend(config["MODEL"], config["MODEL_STORE"])
+    if kind == "redis":
+        from webapp.serving.redis_backend import RedisBackend
+
+        if not config["REDIS_URL"]:
+            raise ValueError("INFERENCE 'redis' needs REDIS_URL (DIGIT_READER_REDIS_URL)")
+        # twice the timeout, as ProcessBackend waits: a dead worker's requests are claimed after 5 s
+        return RedisBackend(config["REDIS_URL"], config["MODEL"], timeout_s=2 * config["INFERENCE_TIMEOUT_S"],
+                            on_status=on_status)
+    if kind == "process":
+        return ProcessBackend(config["MODEL"], config["MODEL_STORE"], timeout_s=config["INFERENCE_TIMEOUT_S"],
+                              batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
+                              start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status,
+                              max_queued=config["MAX_QUEUED_BATCHES"])
+    raise ValueError(f"INFERENCE must be 'process', 'local' or 'redis'; received {kind!r}")
 
 
 def status_payload(state: str, info: dict) -> dict:

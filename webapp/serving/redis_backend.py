@@ -2,7 +2,7 @@
 
 ``RedisBackend`` has ``ProcessBackend``'s interface (``predict``, ``state``, ``info``, ``start``,
 ``stop``, ``on_status``); ``ReaderService.from_config`` picks it when ``INFERENCE`` is ``"redis"``.
-Workers are ``python -m webapp.redis_worker`` processes, anywhere that reaches Redis.
+Workers are ``python -m webapp.serving.redis_worker`` processes, anywhere that reaches Redis.
 
 What travels through Redis (every name starts with ``digit-reader:``):
 
@@ -39,7 +39,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from webapp.errors import InferenceUnavailableError, UnknownModelError
-from webapp.inference import Job
+from webapp.serving.inference import Job
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,10 @@ class RedisBackend:
     def start(self) -> "RedisBackend":
         self._thread.start()
         return self
+
+    @property
+    def device(self) -> str | None:
+        return self.info.get("device")
 
     def stop(self) -> None:
         """Stop the reader (within BLOCK_MS), fail whoever still waits, drop this process's reply stream."""

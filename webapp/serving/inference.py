@@ -1,11 +1,9 @@
-"""Running the model: in this process (CLI, benchmarks, worker) or in a spawned inference process.
+"""The model in a spawned inference process, seen from the web process: ``ProcessBackend``.
 
-``LocalBackend`` imports TensorFlow and runs models through a ``tf.function`` at a few fixed
-batch sizes (warmed up once, so no call retraces). ``ProcessBackend`` keeps TensorFlow out of
-the web process: it starts ``python -m webapp.worker`` (a fresh interpreter: TensorFlow is not
-fork-safe), talks to it over a socket pair, and merges the requests of all clients into
-batches. It waits only on sockets and events, which eventlet makes green, so the web process
-keeps serving while the model computes. A worker that dies or hangs is replaced; the callers
+It keeps TensorFlow out of the web process: it starts ``python -m webapp.serving.worker`` (a fresh
+interpreter: TensorFlow is not fork-safe), talks to it over a socket pair, and merges the requests of
+all clients into batches. It waits only on sockets and events, which eventlet makes green, so the web
+process keeps serving while the model computes. A worker that dies or hangs is replaced; the callers
 waiting on it get InferenceUnavailableError.
 """
 from __future__ import annotations
@@ -25,19 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training import rescore, store
-from training.preprocess import INPUT_SHAPE
-from training.segment import CROP_SIZE
 from webapp.errors import InferenceUnavailableError, UnknownModelError
 
 log = logging.getLogger(__name__)
-
-BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
-# Shapes run through XLA (jit_compile): on the CPU it reads a single line 2.5x as fast (the GRU's step loop is
-# compiled), ties at 16 and loses at 64, where the convolutions dominate (measured 2026-11-25, 2-core EPYC).
-XLA_BATCH_SIZES = (1, 4)
-CROP_SHAPE = (CROP_SIZE, CROP_SIZE, 1)
-CROP_BATCH_SIZES = (4, 16, 64, 256)  # a rescorer's digit crops: a number or two, up to a full batch of lines
 
 
 # --- framing: a 4-byte header length, a JSON header, then the array's raw bytes -------------------
@@ -66,86 +54,6 @@ def recv_message(sock: socket.socket) -> tuple[dict, np.ndarray | None]:
         return header, (np.zeros(header["shape"], np.float32) if "shape" in header else None)
     data = np.frombuffer(_recv_exact(sock, header["nbytes"]), np.float32)
     return header, data.reshape(header["shape"])
-
-
-# --- in-process model -----------------------------------------------------------------------------
-
-class LocalBackend:
-    """Loads models from the store on first use and runs them with a warmed-up tf.function."""
-
-    def __init__(self, default_model: str | None = None, store_dir: Path | None = None):
-        import tensorflow as tf  # only this process pays for TensorFlow
-
-        from training import models  # Keras too
-
-        self.tf, self.fold_batch_norm = tf, models.fold_batch_norm
-        self.store_dir = store_dir
-        self.default = default_model or store.default_name(store_dir)
-        self.loaded: dict[str, tuple] = {}
-        self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-
-    def _load(self, name: str | None):
-        name = name or self.default
-        if name not in self.loaded:
-            try:
-                stored = store.find(name, self.store_dir)
-            except store.ModelNotFoundError as exc:
-                raise UnknownModelError(str(exc)) from exc
-            model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
-            info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder}
-            runs = self._compile(model, INPUT_SHAPE, BATCH_SIZES, XLA_BATCH_SIZES)
-            self.loaded[name] = (runs, info, tuple(model.output_shape[1:]), self._load_rescorer(stored))  # (steps, 11)
-        return self.loaded[name]
-
-    def _load_rescorer(self, stored: store.StoredModel):
-        """For a model whose card names a rescorer: (lines, logits) -> logits with each digit weighed again
-        (``training.rescore``); else None."""
-        rescorer = store.load_rescorer(stored)
-        if rescorer is None:
-            return None
-        runs = self._compile(self.fold_batch_norm(rescorer), CROP_SHAPE, CROP_BATCH_SIZES, ())
-        weight, sure = float(stored.card["rescorer"]["weight"]), float(stored.card["rescorer"].get("sure", 1.0))
-
-        def classify(crops: np.ndarray) -> np.ndarray:
-            return self._run_padded(runs, crops, CROP_BATCH_SIZES, CROP_SHAPE)
-
-        return lambda lines, logits: rescore.fuse(lines, logits, classify, weight, sure)
-
-    def _compile(self, model, shape: tuple, sizes: tuple, xla_sizes: tuple) -> dict:
-        """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""
-        # One trace serves every plain size (a batch dimension of None): tracing, not running, is most of a warm-up,
-        # and the worker's warm-up is most of a restart after a crash.
-        plain = self.tf.function(lambda x: model(x, training=False), autograph=False,
-                                 input_signature=[self.tf.TensorSpec((None,) + shape, self.tf.float32)])
-        xla = self.tf.function(lambda x: model(x, training=False), autograph=False, jit_compile=True)
-        runs = {size: xla if size in xla_sizes else plain for size in sizes}
-        for size, run in runs.items():
-            run(np.zeros((size,) + shape, np.float32))
-        return runs
-
-    @staticmethod
-    def _run_padded(runs: dict, batch: np.ndarray, sizes: tuple, shape: tuple) -> np.ndarray:
-        """Run ``batch`` in chunks of the largest size, each padded up to the next fixed size."""
-        outputs = []
-        for start in range(0, len(batch), sizes[-1]):
-            chunk = batch[start : start + sizes[-1]]
-            size = next(s for s in sizes if s >= len(chunk))
-            padded = np.zeros((size,) + shape, np.float32)
-            padded[: len(chunk)] = chunk
-            outputs.append(runs[size](padded).numpy()[: len(chunk)])
-        return np.concatenate(outputs)
-
-    def info(self, model: str | None = None) -> dict:
-        return self._load(model)[1]
-
-    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one, each
-        digit read is weighed again by it (``training.rescore``)."""
-        runs, info, output_shape, rescorer = self._load(model)
-        if not len(batch):  # nothing found in the image: no need to run the model
-            return np.zeros((0,) + output_shape, np.float32), info
-        logits = self._run_padded(runs, batch, BATCH_SIZES, INPUT_SHAPE)
-        return (logits if rescorer is None else rescorer(batch, logits)), info
 
 
 # --- the inference process, seen from the web process --------------------------------------------
@@ -183,6 +91,10 @@ class ProcessBackend:
     def start(self) -> "ProcessBackend":
         self._thread.start()
         return self
+
+    @property
+    def device(self) -> str | None:
+        return self.info.get("device")
 
     # public API ------------------------------------------------------------------------------------
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -228,7 +140,7 @@ class ProcessBackend:
     def _spawn(self) -> None:
         self._kill()
         parent, child = socket.socketpair()
-        args = [sys.executable, "-m", "webapp.worker", "--fd", str(child.fileno())]
+        args = [sys.executable, "-m", "webapp.serving.worker", "--fd", str(child.fileno())]
         if self.model:
             args += ["--model", str(self.model)]
         if self.store_dir:

@@ -5,7 +5,7 @@ from flask import current_app, request
 from flask_socketio import SocketIO, emit
 
 from webapp.errors import BadRequestError, DigitReaderError
-from webapp.service import Frame
+from webapp.serving.service import Frame
 
 MAX_SEQ = 2**53 - 1  # what a JavaScript number holds exactly
 

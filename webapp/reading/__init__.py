@@ -1,0 +1,32 @@
+"""Reading numbers in images: decode, find every number, read each, rescore. One entry point:
+
+    from webapp import reading
+    recognizer = reading.load()            # the store's default model, in this process, warmed up
+    recognizer.recognize(image_bytes)      # {"numbers": [...], "image", "model", "timing_ms"}
+
+The server (``webapp.serving``) gives ``load`` its own backend (the spawned inference process, Redis
+workers); the CLI, the benchmarks and the tests take the in-process one. Nothing here knows about HTTP
+or Socket.IO.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from webapp.reading.recognizer import Backend, Recognizer
+
+__all__ = ["Backend", "Recognizer", "load"]
+
+
+def load(model: str | None = None, store_dir: Path | None = None, backend: Backend | None = None,
+         **settings) -> Recognizer:
+    """A recognizer ready to read: ``model`` (a name in the store, a folder or ``.keras`` path; None for the
+    store's DEFAULT) loaded in this process, or ``backend`` as given; decoding warmed up, and for an in-process
+    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``."""
+    if backend is None:
+        from webapp.reading.local import LocalBackend  # TensorFlow: only when the model runs here
+
+        backend = LocalBackend(model, store_dir)
+        backend.model_info(model)  # raises UnknownModelError for a model not in the store
+    recognizer = Recognizer(backend, **settings)
+    recognizer.warm_up()
+    return recognizer

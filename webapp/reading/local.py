@@ -1,0 +1,113 @@
+"""The model in this process: ``LocalBackend`` loads models from the store on first use and runs them
+through a ``tf.function`` at a few fixed batch sizes (warmed up once, so no call retraces), with the
+model's digit rescorer when its card names one. Used by ``load()`` for the CLI, the benchmarks and the
+tests, by the inference process (``webapp.serving.worker``) and by the Redis workers.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from training import rescore, store
+from training.preprocess import INPUT_SHAPE
+from training.segment import CROP_SIZE
+from webapp.errors import UnknownModelError
+
+BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
+# Shapes run through XLA (jit_compile): on the CPU it reads a single line 2.5x as fast (the GRU's step loop is
+# compiled), ties at 16 and loses at 64, where the convolutions dominate (measured 2026-11-25, 2-core EPYC).
+XLA_BATCH_SIZES = (1, 4)
+CROP_SHAPE = (CROP_SIZE, CROP_SIZE, 1)
+CROP_BATCH_SIZES = (4, 16, 64, 256)  # a rescorer's digit crops: a number or two, up to a full batch of lines
+
+
+class LocalBackend:
+    """Loads models from the store on first use and runs them with a warmed-up tf.function."""
+
+    def __init__(self, default_model: str | None = None, store_dir: Path | None = None):
+        import tensorflow as tf  # only this process pays for TensorFlow
+
+        from training import models  # Keras too
+
+        self.tf, self.fold_batch_norm = tf, models.fold_batch_norm
+        self.store_dir = store_dir
+        self.default = default_model or store.default_name(store_dir)
+        self.loaded: dict[str, tuple] = {}
+        self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        self.state, self.restarts = "ready", 0  # the interface every backend has (see reading.recognizer.Backend)
+
+    @property
+    def info(self) -> dict:
+        """The default model's {"name", "version", "decoder", "device"} (loaded now if it is not yet)."""
+        return self.model_info(None)
+
+    def model_info(self, model: str | None) -> dict:
+        return self._load(model)[1]
+
+    def start(self) -> "LocalBackend":
+        return self
+
+    def stop(self) -> None:
+        self.loaded.clear()
+
+    def _load(self, name: str | None):
+        name = name or self.default
+        if name not in self.loaded:
+            try:
+                stored = store.find(name, self.store_dir)
+            except store.ModelNotFoundError as exc:
+                raise UnknownModelError(str(exc)) from exc
+            model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
+            info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
+                    "device": self.device}
+            runs = self._compile(model, INPUT_SHAPE, BATCH_SIZES, XLA_BATCH_SIZES)
+            self.loaded[name] = (runs, info, tuple(model.output_shape[1:]), self._load_rescorer(stored))  # (steps, 11)
+        return self.loaded[name]
+
+    def _load_rescorer(self, stored: store.StoredModel):
+        """For a model whose card names a rescorer: (lines, logits) -> logits with each digit weighed again
+        (``training.rescore``); else None."""
+        rescorer = store.load_rescorer(stored)
+        if rescorer is None:
+            return None
+        runs = self._compile(self.fold_batch_norm(rescorer), CROP_SHAPE, CROP_BATCH_SIZES, ())
+        weight, sure = float(stored.card["rescorer"]["weight"]), float(stored.card["rescorer"].get("sure", 1.0))
+
+        def classify(crops: np.ndarray) -> np.ndarray:
+            return self._run_padded(runs, crops, CROP_BATCH_SIZES, CROP_SHAPE)
+
+        return lambda lines, logits: rescore.fuse(lines, logits, classify, weight, sure)
+
+    def _compile(self, model, shape: tuple, sizes: tuple, xla_sizes: tuple) -> dict:
+        """One warmed-up function per fixed batch size (so no call ever traces): batch size -> function."""
+        # One trace serves every plain size (a batch dimension of None): tracing, not running, is most of a warm-up,
+        # and the worker's warm-up is most of a restart after a crash.
+        plain = self.tf.function(lambda x: model(x, training=False), autograph=False,
+                                 input_signature=[self.tf.TensorSpec((None,) + shape, self.tf.float32)])
+        xla = self.tf.function(lambda x: model(x, training=False), autograph=False, jit_compile=True)
+        runs = {size: xla if size in xla_sizes else plain for size in sizes}
+        for size, run in runs.items():
+            run(np.zeros((size,) + shape, np.float32))
+        return runs
+
+    @staticmethod
+    def _run_padded(runs: dict, batch: np.ndarray, sizes: tuple, shape: tuple) -> np.ndarray:
+        """Run ``batch`` in chunks of the largest size, each padded up to the next fixed size."""
+        outputs = []
+        for start in range(0, len(batch), sizes[-1]):
+            chunk = batch[start : start + sizes[-1]]
+            size = next(s for s in sizes if s >= len(chunk))
+            padded = np.zeros((size,) + shape, np.float32)
+            padded[: len(chunk)] = chunk
+            outputs.append(runs[size](padded).numpy()[: len(chunk)])
+        return np.concatenate(outputs)
+
+    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
+        """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one, each
+        digit read is weighed again by it (``training.rescore``)."""
+        runs, info, output_shape, rescorer = self._load(model)
+        if not len(batch):  # nothing found in the image: no need to run the model
+            return np.zeros((0,) + output_shape, np.float32), info
+        logits = self._run_padded(runs, batch, BATCH_SIZES, INPUT_SHAPE)
+        return (logits if rescorer is None else rescorer(batch, logits)), info
