@@ -47,15 +47,24 @@
   };
 
   // --- model picker --------------------------------------------------------------------------
+  // The server's default model comes first, labelled as the recommended one.
+  const modelOption = (model, recommended) => {
+    const option = document.createElement('option');
+    option.value = model.name;
+    const architecture = model.card && model.card.architecture;
+    const label = architecture && architecture !== model.name ? `${model.name} (${architecture})` : model.name;
+    option.textContent = recommended ? `${label} · recommended` : label;
+    if (recommended) option.dataset.recommended = 'true';
+    return option;
+  };
+
   const fillModelSelect = (data) => {
     const models = data.models || [];
-    modelSelect.replaceChildren(...models.map((model) => {
-      const option = document.createElement('option');
-      option.value = model.name;
-      const architecture = model.card && model.card.architecture;
-      option.textContent = architecture && architecture !== model.name ? `${model.name} (${architecture})` : model.name;
-      return option;
-    }));
+    const ordered = [
+      ...models.filter((model) => model.name === data.default),
+      ...models.filter((model) => model.name !== data.default),
+    ];
+    modelSelect.replaceChildren(...ordered.map((model) => modelOption(model, model.name === data.default)));
     chosenModel = DR.pickModel(data);
     modelSelect.value = chosenModel;
     modelSelect.disabled = models.length === 0;

@@ -126,7 +126,11 @@
 
     const head = make('header', 'model-card__head');
     head.append(make('h2', null, model.name));
-    if (model.name === data.default) head.append(make('span', 'badge badge--muted', 'Server default'));
+    if (model.name === data.default) {
+      article.classList.add('is-recommended');
+      head.append(make('span', 'badge badge--recommended', 'Recommended'),
+        make('span', 'badge badge--muted', 'Server default'));
+    }
     const inUseBadge = make('span', 'badge badge--in-use', 'In use');
     head.append(inUseBadge);
 
@@ -186,6 +190,12 @@
       : '';
   };
 
+  // The server's default model first (it is the recommended one), then the others in the server's order.
+  const defaultFirst = (models, name) => [
+    ...models.filter((model) => model.name === name),
+    ...models.filter((model) => model.name !== name),
+  ];
+
   const load = async () => {
     try {
       serverData = await DR.fetchModels();
@@ -194,7 +204,7 @@
       message.classList.add('message--error');
       return;
     }
-    const models = serverData.models || [];
+    const models = defaultFirst(serverData.models || [], serverData.default);
     list.replaceChildren(...models.map((model) => modelCard(model, serverData)));
     message.textContent = models.length ? '' : 'No trained model is installed yet.';
     message.hidden = models.length > 0;

@@ -348,3 +348,26 @@ def test_a_frame_counted_as_dropped_in_another_answer_stops_its_channel_waiting(
     so their mode sends again at once instead of waiting out its timeout."""
     heard = ui.page.evaluate(ROUTE_A_DROPPED_FRAME)
     assert sorted(code for _, code in heard) == ["frame_dropped", "result"], heard
+
+
+def test_models_page_lists_the_server_default_first_as_recommended(ui):
+    page = ui.page
+    with urllib.request.urlopen(ui.server.url + "/api/v1/models", timeout=10) as response:
+        models = json.loads(response.read())
+    if not models["default"]:
+        pytest.skip("the model store names no default model")
+    page.goto(ui.server.url + "/models")
+    cards = page.locator("article.model-card")
+    expect(cards).to_have_count(len(models["models"]))
+    first = cards.first
+    expect(first).to_have_attribute("data-model", models["default"])
+    expect(first.locator(".badge--recommended")).to_have_text("Recommended")
+    expect(page.locator(".badge--recommended")).to_have_count(1)
+    others = [cards.nth(i).get_attribute("data-model") for i in range(1, cards.count())]
+    assert others == [m["name"] for m in models["models"] if m["name"] != models["default"]]
+
+    page.goto(ui.server.url + "/")
+    first_option = page.locator("#model-select option").first
+    expect(first_option).to_have_attribute("value", models["default"])
+    expect(first_option).to_contain_text("recommended")
+    ui.assert_no_script_errors()

@@ -1,0 +1,126 @@
+"""Take docs/screenshot.png: the reader page with "4721" written on the drawing canvas and read.
+
+Regenerate it (after a change to the page or the default model) with
+
+    .venv/bin/python docs/screenshot.py [--out docs/screenshot.png]
+
+It serves the app as the README does (gunicorn, eventlet, one worker), waits for the model, writes the
+number with the mouse in Debian's Chromium (/usr/bin/chromium) through Playwright, waits until the page
+shows it read, saves the screenshot and stops the server. It fails rather than save a wrong reading.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+NUMBER = "4721"
+READY_TIMEOUT_S = 180
+# Pen strokes per digit in a unit box (x right, y down; about 0.6 wide), as a hand writes them.
+GLYPHS = {
+    "4": [[(0.38, 0.0), (0.2, 0.32), (0.02, 0.62), (0.3, 0.61), (0.64, 0.58)],
+          [(0.5, 0.12), (0.48, 0.55), (0.46, 1.0)]],
+    "7": [[(0.0, 0.04), (0.3, 0.02), (0.6, 0.0), (0.45, 0.35), (0.32, 0.68), (0.22, 1.0)]],
+    "2": [[(0.02, 0.24), (0.12, 0.06), (0.3, 0.0), (0.5, 0.06), (0.58, 0.24), (0.5, 0.45), (0.28, 0.7),
+           (0.02, 0.98), (0.32, 0.96), (0.64, 0.98)]],
+    "1": [[(0.02, 0.18), (0.22, 0.0), (0.21, 0.5), (0.2, 1.0)]],
+}
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free local port, in its own process group; returns it and its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "-k", "eventlet", "-w", "1", "-b", f"127.0.0.1:{port}", "webapp:create_app()"]
+    return subprocess.Popen(command, cwd=ROOT, start_new_session=True), f"http://127.0.0.1:{port}"
+
+
+def wait_ready(process: subprocess.Popen, url: str) -> None:
+    """Poll /healthz until the model is loaded (the first start loads TensorFlow)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+                if json.loads(response.read()).get("inference") == "ready":
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the server did not get ready (exit code {process.poll()})")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM the process group (gunicorn, its worker, the inference process)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def smooth(line: list[tuple[float, float]], rounds: int = 2) -> list[tuple[float, float]]:
+    """Chaikin's corner cutting: rounds the polyline's corners the way a pen does, keeping its ends."""
+    for _ in range(rounds):
+        cut = [p for a, b in zip(line, line[1:]) for p in ((0.75 * a[0] + 0.25 * b[0], 0.75 * a[1] + 0.25 * b[1]),
+                                                           (0.25 * a[0] + 0.75 * b[0], 0.25 * a[1] + 0.75 * b[1]))]
+        line = [line[0], *cut[1:-1], line[-1]]
+    return line
+
+
+def write_number(page, text: str) -> None:
+    """Write ``text`` with the mouse across the middle of #draw-canvas, slanted a little to the right."""
+    box = page.locator("#draw-canvas").bounding_box()
+    size = 0.55 * box["height"]
+    left = box["x"] + (box["width"] - (0.9 * len(text) - 0.3) * size) / 2
+    top = box["y"] + (box["height"] - size) / 2
+    for i, digit in enumerate(text):
+        for line in GLYPHS[digit]:
+            points = [(left + (0.9 * i + x + 0.12 * (1 - y)) * size, top + y * size) for x, y in smooth(line)]
+            page.mouse.move(*points[0])
+            page.mouse.down()
+            for point in points[1:]:
+                page.mouse.move(*point, steps=3)
+            page.mouse.up()
+
+
+def take(url: str, out: Path) -> None:
+    """Open the reader at 1366x768, write NUMBER, wait until it is read, save the whole page."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url + "/")
+        expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=60_000)
+        write_number(page, NUMBER)
+        expect(page.locator("#draw-result")).to_have_text(NUMBER, timeout=30_000)
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(out), full_page=True)  # the page runs a little past 768 px
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png", help="the PNG to write")
+    args = parser.parse_args()
+    process, url = start_server()
+    try:
+        wait_ready(process, url)
+        take(url, args.out)
+    finally:
+        stop_server(process)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

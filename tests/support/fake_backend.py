@@ -1,0 +1,119 @@
+"""An inference backend without TensorFlow, for the tests where the model is not the point.
+
+It answers what the real model answered. ``RecordedBackend`` looks each model input line up in a
+recording of the real backend's logits (``tests/fixtures/recorded-logits.npz``): the same line of
+the same model gets the same logits, and so the same digits, confidences and boxes, as it would in
+production. A line it has no recording of is read as blank paper (every step the CTC blank), which
+is what the real model answers for a line with no digit in it; the line is kept in ``misses``.
+
+``RecordingBackend`` wraps the real ``LocalBackend`` and records what it answers. Run the fast tests
+with ``--record-logits`` to write the recording again after a change to the model, the detector or
+the tests' images (``tests/webapp/test_recorded_logits.py`` checks it against the real model).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from training import store
+from webapp.errors import UnknownModelError
+
+RECORDING = Path(__file__).resolve().parents[1] / "fixtures" / "recorded-logits.npz"
+STEPS, CLASSES = 64, 11  # the CRNN's output: (n, 64 steps, blank + 10 digits)
+
+
+def quantized(line: np.ndarray) -> np.ndarray:
+    """A model input line, float32 (32, 256, 1) in 0..1, as uint8 (32, 256): the recording's key and its copy."""
+    return np.round(np.clip(line[..., 0], 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def line_key(model: str, line: np.ndarray) -> str:
+    return f"{model}:{hashlib.sha1(quantized(line).tobytes()).hexdigest()}"
+
+
+def blank_logits(rows: int) -> np.ndarray:
+    """What a CTC model answers for lines with nothing on them: the blank, sure, at every step."""
+    logits = np.full((rows, STEPS, CLASSES), -8.0, np.float32)
+    logits[..., 0] = 8.0
+    return logits
+
+
+class StoreBackend:
+    """What every backend shares: the model store's names and cards, the interface's attributes."""
+
+    def __init__(self, default_model: str | None = None, store_dir: Path | None = None):
+        self.store_dir = store_dir
+        self.default = default_model or store.default_name(store_dir)
+        self.state, self.device, self.restarts = "ready", "CPU", 0
+
+    @property
+    def info(self) -> dict:
+        return self.model_info(None)
+
+    def model_info(self, model: str | None) -> dict:
+        try:
+            stored = store.find(model or self.default, self.store_dir)
+        except store.ModelNotFoundError as exc:
+            raise UnknownModelError(str(exc)) from exc
+        return {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
+                "device": self.device}
+
+    def start(self):
+        return self
+
+    def stop(self) -> None:
+        pass
+
+
+class RecordedBackend(StoreBackend):
+    """The real model's answers, replayed from a recording (see the module's docstring)."""
+
+    def __init__(self, recording: Path = RECORDING, default_model: str | None = None, store_dir: Path | None = None):
+        super().__init__(default_model, store_dir)
+        with np.load(recording) as saved:
+            self.recorded = dict(zip(saved["keys"].tolist(), saved["logits"].astype(np.float32)))
+        self.misses: list[str] = []
+        self.calls = 0
+
+    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
+        """float32 (n, 32, 256, 1) -> the recorded logits (n, 64, 11) of each line, and the model's info."""
+        info = self.model_info(model)
+        self.calls += 1
+        rows = []
+        for line in batch:
+            key = line_key(info["name"], line)
+            if key not in self.recorded:
+                self.misses.append(key)
+            rows.append(self.recorded.get(key, blank_logits(1)[0]))
+        return np.stack(rows) if rows else blank_logits(0), info
+
+
+class RecordingBackend:
+    """The real backend, with every line it reads and the logits it answered kept for ``save``."""
+
+    def __init__(self, real):
+        self.real = real
+        self.keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __getattr__(self, name):  # state, info, device, start, stop: the real backend's
+        return getattr(self.real, name)
+
+    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
+        logits, info = self.real.predict(model, batch)
+        for line, row in zip(batch, logits):
+            self.keys[line_key(info["name"], line)] = (quantized(line), row)
+        return logits, info
+
+    def save(self, path: Path = RECORDING) -> None:
+        """Merge this run's lines into the recording at ``path``."""
+        entries = {}
+        if path.exists():
+            with np.load(path) as saved:
+                entries = {k: (line, row) for k, line, row in zip(saved["keys"].tolist(), saved["lines"],
+                                                                  saved["logits"])}
+        entries.update(self.keys)
+        keys = sorted(entries)
+        np.savez_compressed(path, keys=np.array(keys), lines=np.stack([entries[k][0] for k in keys]),
+                            logits=np.stack([entries[k][1] for k in keys]).astype(np.float16))
