@@ -28,6 +28,8 @@ class InvalidImageError(DigitReaderError):
 
 
 class UnsupportedMediaError(DigitReaderError):
+    """A body labelled as something other than an image (text, JSON, SVG, video)."""
+
     status = 415
     code = "unsupported_media_type"
 

@@ -5,9 +5,13 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from training import store
-from webapp.errors import BadRequestError, DigitReaderError, ImageTooLargeError
+from webapp.errors import BadRequestError, DigitReaderError, ImageTooLargeError, UnsupportedMediaError
 
 bp = Blueprint("main", __name__)
+
+RAW_IMAGE_TYPES = {"image/jpeg", "image/pjpeg", "image/jpg", "image/png", "image/webp", "image/bmp", "image/x-ms-bmp",
+                   "image/gif"}
+UNLABELLED_TYPES = {"", "application/octet-stream", "application/x-www-form-urlencoded", "*/*"}
 
 # No inline script or style anywhere: the page's code is in static/ only.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -90,7 +94,8 @@ def recognize():
             raise BadRequestError(f"multipart upload needs a field named 'image'; got {sorted(request.files)}")
         data = upload.read()  # the upload's file name is never used
         model = request.form.get("model") or request.args.get("model") or None
-    else:  # the raw body is the image, whatever it is labelled (curl --data-binary says urlencoded)
+    else:  # the raw body is the image
+        check_body_type(request.mimetype)
         data = request.get_data(cache=False, parse_form_data=False)
         model = request.args.get("model") or None
     if request.content_length is None and getattr(request.stream, "is_exhausted", False):
@@ -99,6 +104,17 @@ def recognize():
         raise ImageTooLargeError(f"request body is over the limit of {current_app.config['MAX_CONTENT_LENGTH']} "
                                  "bytes (sent without a Content-Length)")
     return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
+
+
+def check_body_type(mimetype: str) -> None:
+    """A raw body must be labelled as one of the images read, or as bytes of no stated kind: no label, octet-stream,
+    curl's default for --data-binary (urlencoded) or */*. Anything else (text, JSON, SVG, video) is refused with 415
+    before the body is read."""
+    if mimetype in RAW_IMAGE_TYPES or mimetype in UNLABELLED_TYPES:
+        return
+    raise UnsupportedMediaError(f"Content-Type {mimetype!r:.80} is not an image this server reads; send a JPEG, PNG, "
+                                "WebP, BMP or GIF as the body (image/jpeg, image/png... or application/octet-stream) "
+                                "or as the multipart field 'image'")
 
 
 @bp.app_errorhandler(DigitReaderError)
