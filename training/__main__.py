@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from training.quiet import quiet_tensorflow
+
 
 
 def _train(args) -> int:
@@ -132,6 +132,7 @@ def _import_npm(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     sub = parser.add_subparsers(dest="command", required=True)
     from training import datasets
     from training.models import REGISTRY, RESCORERS
@@ -216,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    quiet_tensorflow("--verbose" in argv)  # before the parser: it imports the model builders, and with them Keras
     args = build_parser().parse_args(argv)
     return args.func(args)
 

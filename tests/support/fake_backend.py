@@ -21,7 +21,7 @@ from training import store
 from webapp.errors import UnknownModelError
 
 RECORDING = Path(__file__).resolve().parents[1] / "fixtures" / "recorded-logits.npz"
-STEPS, CLASSES = 64, 11  # the CRNN's output: (n, 64 steps, blank + 10 digits)
+CTC_STEPS, CLASSES = 64, 11  # a CRNN's output: (n, 64 steps, blank + 10 digits); positional: (n, 8 slots, 11)
 
 
 def quantized(line: np.ndarray) -> np.ndarray:
@@ -33,9 +33,14 @@ def line_key(model: str, line: np.ndarray) -> str:
     return f"{model}:{hashlib.sha1(quantized(line).tobytes()).hexdigest()}"
 
 
-def blank_logits(rows: int) -> np.ndarray:
-    """What a CTC model answers for lines with nothing on them: the blank, sure, at every step."""
-    logits = np.full((rows, STEPS, CLASSES), -8.0, np.float32)
+def steps_of(stored: store.StoredModel) -> int:
+    return CTC_STEPS if stored.decoder == "ctc" else int(stored.card["max_length"])
+
+
+def blank_logits(rows: int, steps: int = CTC_STEPS) -> np.ndarray:
+    """What a model answers for lines with nothing on them: class 0 (CTC's blank, a slot's "no digit"), sure,
+    at every step."""
+    logits = np.full((rows, steps, CLASSES), -8.0, np.float32)
     logits[..., 0] = 8.0
     return logits
 
@@ -47,18 +52,22 @@ class StoreBackend:
         self.store_dir = store_dir
         self.default = default_model or store.default_name(store_dir)
         self.state, self.device, self.restarts = "ready", "CPU", 0
+        self.loaded: dict[str, dict] = {}  # as LocalBackend's: each name or path asked for, once found
 
     @property
     def info(self) -> dict:
         return self.model_info(None)
 
     def model_info(self, model: str | None) -> dict:
-        try:
-            stored = store.find(model or self.default, self.store_dir)
-        except store.ModelNotFoundError as exc:
-            raise UnknownModelError(str(exc)) from exc
-        return {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
-                "device": self.device}
+        name = model or self.default
+        if name not in self.loaded:
+            try:
+                stored = store.find(name, self.store_dir)
+            except store.ModelNotFoundError as exc:
+                raise UnknownModelError(str(exc)) from exc
+            self.loaded[name] = {"name": stored.name, "version": stored.card.get("version", ""),
+                                 "decoder": stored.decoder, "device": self.device, "steps": steps_of(stored)}
+        return {key: value for key, value in self.loaded[name].items() if key != "steps"}
 
     def start(self):
         return self
@@ -80,14 +89,15 @@ class RecordedBackend(StoreBackend):
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> the recorded logits (n, 64, 11) of each line, and the model's info."""
         info = self.model_info(model)
+        blank = blank_logits(1, self.loaded[model or self.default]["steps"])[0]
         self.calls += 1
         rows = []
         for line in batch:
             key = line_key(info["name"], line)
             if key not in self.recorded:
                 self.misses.append(key)
-            rows.append(self.recorded.get(key, blank_logits(1)[0]))
-        return np.stack(rows) if rows else blank_logits(0), info
+            rows.append(self.recorded.get(key, blank))
+        return (np.stack(rows) if rows else blank[None][:0]), info
 
 
 class RecordingBackend:
