@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks import reader, scenes
-from training import datasets
+from benchmarks import reader
+from training import datasets, scenes
 
 TILE = (480, 192)  # px per image on a sheet: the canvas's 5:2, large enough to read a squeezed 8-digit number
 GRID = (3, 4)  # columns, rows of images per sheet

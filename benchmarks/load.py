@@ -3,7 +3,7 @@
 ``python -m benchmarks.load [--quick] [--clients 1,10,50] [--seconds 60] [--fps 15] [--client-procs N] [--out NAME]``
 
 Each client is a real ``socketio.Client`` on the websocket transport that sends a 640x480 JPEG
-webcam frame (``benchmarks.scenes.render_webcam``, MNIST test digits) every 1/fps seconds, on a
+webcam frame (``training.scenes.render_webcam``, MNIST test digits) every 1/fps seconds, on a
 timer whatever the answers: the server keeps one waiting frame per client, drops an older one unread
 and counts it in the ``dropped`` field of the answer to the frame that replaced it. The clients run
 in separate processes (``--client-procs``; by default one per 15 clients, at most 4) so that the

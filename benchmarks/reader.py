@@ -3,7 +3,7 @@
     python -m benchmarks.reader                      # final numbers: MNIST test digits, 300 images a set
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
 
-Each set (see ``benchmarks.scenes``) renders images deterministically from a seed, sends the
+Each set (see ``training.scenes``) renders images deterministically from a seed, sends the
 bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the store's
 default model unless ``--model``), and counts an image as read only when the list of numbers read
 equals the true list exactly: same texts, same order. Results go to ``benchmarks/results/`` as
@@ -25,8 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
-from benchmarks import scenes  # noqa: E402
-from training import datasets  # noqa: E402
+from training import datasets, scenes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"

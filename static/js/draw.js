@@ -8,7 +8,7 @@
   const SEND_INTERVAL_MS = 300;
   const ERASER_SCALE = 2.5;
   // The pen's width as a share of the canvas height. Thinner than a twelfth: a long number written
-  // across the 5:2 canvas keeps its loops open (reader benchmark, canvas set: benchmarks/scenes.py).
+  // across the 5:2 canvas keeps its loops open (reader benchmark, canvas set: training/scenes.py).
   const PEN_SHARE = 1 / 18;
 
   DR.initDraw = ({ router, describeModel }) => {

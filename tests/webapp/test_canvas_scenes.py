@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks import scenes
-from training import datasets
+from training import datasets, scenes
 
 APP_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
 DRAW_JS = APP_CSS.parents[1] / "js" / "draw.js"

@@ -13,7 +13,7 @@ import pytest
 
 from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
 from reader_harness import iou
-from benchmarks.scenes import PEN_SHARE
+from training.scenes import PEN_SHARE
 from webapp.reading import detect
 
 # (width, height) of the draw canvas: the page at 1280 px wide gives 972x388; smaller windows less.

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks import legibility, reader, scenes
-from training import datasets
+from benchmarks import legibility, reader
+from training import datasets, scenes
 
 
 def test_labels_are_read_with_several_numbers_and_an_unsure_mark():

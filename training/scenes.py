@@ -1,4 +1,6 @@
-"""Scenes with known numbers for the reader benchmark: canvas drawings, photos, webcam frames.
+"""Scenes with known numbers: canvas drawings, photos, webcam frames, several numbers, tight crops.
+
+The reader benchmark (``benchmarks.reader``) measures the app on them, and the tests draw with them.
 
 Every scene is built from MNIST digits with the training generator's own ``transform_digit``
 and ``compose`` (rotation within 15 degrees, writer's width, stroke weight, jitter and gaps),
