@@ -30,10 +30,11 @@ from contextlib import suppress
 
 import requests
 
-from benchmarks.common import (MODES, Server, ServerError, exit_on_sigterm, fmt, machine_info, machine_line,
-                               markdown_table, resolve, scene_images, write_results)
+from benchmarks.common import (MODES, Server, exit_on_sigterm, fmt, machine_info, machine_line, markdown_table,
+                               resolve, scene_images, write_results)
 from benchmarks.load import LoadError, run_level, webcam_frames
 from benchmarks.speed import IMAGE_SETS, REST_SETS, rest_latency
+from tests.support.servers import ServerError
 
 FULL = {"modes": "eventlet,threading,gevent", "clients": 10, "seconds": 30.0, "fps": 15.0, "requests": 100,
         "frames": 30}

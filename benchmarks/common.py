@@ -1,9 +1,8 @@
 """What the speed and load benchmarks share.
 
 * ``machine_info``: the machine and software a result was measured on.
-* ``Server``: the app served by gunicorn exactly as in production (or another worker mode) on a
-  free port of 127.0.0.1, ready once ``/healthz`` says the model is loaded; stopped by killing its
-  process group, so the inference process goes too.
+* ``Server``: the app served by gunicorn exactly as in production (or another worker mode), through the
+  tests' launcher (``tests.support.servers.Gunicorn``), with the benchmarks' settings and logs.
 * ``TreeSampler``: CPU % and resident memory of a process tree, sampled every second.
 * ``HealthPoller``: ``GET /healthz`` latency, polled every half second.
 * ``scene_images``: test images from ``training.scenes`` (MNIST *test* digits only).
@@ -12,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import io
 import json
@@ -21,7 +19,6 @@ import platform
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,11 +33,11 @@ import numpy as np
 import psutil
 import requests
 
+from tests.support.servers import PRODUCTION, Gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LOG_DIR = RESULTS_DIR / "logs"
-APP = "webapp:create_app()"
-PR_SET_PDEATHSIG = 1
 LOG_PROBLEM = re.compile(r"Traceback|WORKER TIMEOUT|\[(ERROR|CRITICAL)\]|inference process (failed|exited)|"
                          r"^\w*(Error|Exception)\b")
 # Uploads from one address are rate limited (429); the benchmarks send all theirs from 127.0.0.1,
@@ -184,102 +181,36 @@ class Mode:
     worker_args: tuple[str, ...]
     env: dict = field(default_factory=dict)
 
-    def command(self, port: int) -> list[str]:
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        return [gunicorn, *self.worker_args, "-b", f"127.0.0.1:{port}", APP]
-
 
 MODES = {
-    "eventlet": Mode("eventlet", ("-k", "eventlet", "-w", "1")),  # production, exactly
+    "eventlet": Mode("eventlet", PRODUCTION),  # production, exactly
     "threading": Mode("threading", ("-k", "gthread", "-w", "1", "--threads", "50"),
                       {"DIGIT_READER_ASYNC_MODE": "threading"}),
     "gevent": Mode("gevent", ("-k", "gevent", "-w", "1"), {"DIGIT_READER_ASYNC_MODE": "gevent"}),
 }
 
 
-class ServerError(RuntimeError):
-    """The app did not start or did not get ready; the message ends with its log's last lines."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """The app under gunicorn on a free local port, in a process group of its own.
+class Server(Gunicorn):
+    """The app under gunicorn in one of the MODES (``tests.support.servers.Gunicorn``), upload limits lifted,
+    its log in ``benchmarks/results/logs/<label>-<mode>.log``.
 
     ``with Server(MODES["eventlet"], "speed") as server:`` starts it (``server.wait_ready()`` then
-    waits until the model is loaded); leaving the block kills the whole group (master, worker,
-    inference process).
+    waits until the model is loaded); leaving the block stops the whole group (master, worker,
+    inference process: SIGTERM, SIGKILL after 10 s). It gets SIGTERM too when the benchmark dies.
     """
 
     def __init__(self, mode: Mode, label: str, ready_timeout_s: float = 300.0):
-        self.mode, self.ready_timeout_s = mode, ready_timeout_s
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         LOG_DIR.mkdir(parents=True, exist_ok=True)
-        self.log_path = LOG_DIR / f"{label}-{mode.name}.log"
-        self.process: subprocess.Popen | None = None
-        self.started_at = 0.0
-        self.ready_after_s: float | None = None
-
-    @property
-    def settings(self) -> dict:
-        """The app's environment settings for this server, besides the machine's own environment."""
-        return {**LIFTED_LIMITS, **self.mode.env}
+        super().__init__({**LIFTED_LIMITS, **mode.env}, LOG_DIR / f"{label}-{mode.name}.log",
+                         worker_args=mode.worker_args, stop_grace_s=10.0, ready_timeout_s=ready_timeout_s,
+                         die_with_parent=True)
+        self.mode = mode
 
     def describe(self) -> dict:
-        """The command line and settings, for the results."""
-        command = self.mode.command(self.port)
+        """The command line and the app's settings besides the machine's own environment, for the results."""
+        command = self.command()
         command[0] = os.path.relpath(command[0], ROOT)
-        return {"command": shlex.join(command), "env": self.settings}
-
-    def start(self) -> "Server":
-        """Launch gunicorn; returns at once (``wait_ready`` waits for the model)."""
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **self.settings}
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(self.mode.command(self.port), cwd=ROOT, env=env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True,
-                                            preexec_fn=_terminate_with_parent)
-        self.started_at = time.monotonic()
-        return self
-
-    def wait_ready(self) -> float:
-        """Poll /healthz until the inference process is ready; seconds from start to the first time it
-        was seen ready. Raises ServerError."""
-        if self.ready_after_s is not None:
-            return self.ready_after_s
-        deadline = self.started_at + self.ready_timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=2).json().get("inference") == "ready":
-                    self.ready_after_s = time.monotonic() - self.started_at
-                    return self.ready_after_s
-            except (requests.RequestException, ValueError):
-                pass
-            time.sleep(0.25)
-        raise ServerError(f"not ready within {self.ready_timeout_s:.0f} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """SIGTERM to the group, then SIGKILL to whatever of it is left after 10 s."""
-        if self.process is None:
-            return
-        for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.process.wait(wait_s)
-            except subprocess.TimeoutExpired:
-                continue
-            if not _group_alive(self.process.pid):
-                break
-        self.process = None
+        return {"command": shlex.join(command), "env": self.env}
 
     def problems(self, limit: int = 5) -> dict:
         """Tracebacks, gunicorn errors and inference restarts in the server's log: count and first lines."""
@@ -287,31 +218,12 @@ class Server:
         return {"count": len(found), "first": list(dict.fromkeys(found))[:limit]}
 
     def log_tail(self, lines: int = 15) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def __enter__(self) -> "Server":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def _terminate_with_parent() -> None:
-    """In the child before exec: SIGTERM when the benchmark dies, even by SIGKILL (Linux prctl)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        return super().log_tail(lines)
 
 
 def exit_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit, so that ``finally`` blocks stop the servers."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 # --- measuring while something runs ---------------------------------------------------------------

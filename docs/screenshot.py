@@ -4,26 +4,24 @@ Regenerate it (after a change to the page or the default model) with
 
     .venv/bin/python docs/screenshot.py [--out docs/screenshot.png]
 
-It serves the app as the README does (gunicorn, eventlet, one worker), waits for the model, writes the
-number with the mouse in Debian's Chromium (/usr/bin/chromium) through Playwright, waits until the page
-shows it read, saves the screenshot and stops the server. It fails rather than save a wrong reading.
+It serves the app as the README does (gunicorn, eventlet, one worker; the launcher is the tests',
+``tests.support.servers.Gunicorn``), waits for the model, writes the number with the mouse in Debian's
+Chromium (/usr/bin/chromium) through Playwright, waits until the page shows it read, saves the screenshot
+and stops the server. It fails rather than save a wrong reading.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # a script in docs/: the repository's packages
+
+from tests.support.servers import Gunicorn, ServerError  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 NUMBER = "4721"
 READY_TIMEOUT_S = 180
@@ -36,37 +34,6 @@ GLYPHS = {
            (0.02, 0.98), (0.32, 0.96), (0.64, 0.98)]],
     "1": [[(0.02, 0.18), (0.22, 0.0), (0.21, 0.5), (0.2, 1.0)]],
 }
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    """gunicorn on a free local port, in its own process group; returns it and its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "-k", "eventlet", "-w", "1", "-b", f"127.0.0.1:{port}", "webapp:create_app()"]
-    return subprocess.Popen(command, cwd=ROOT, start_new_session=True), f"http://127.0.0.1:{port}"
-
-
-def wait_ready(process: subprocess.Popen, url: str) -> None:
-    """Poll /healthz until the model is loaded (the first start loads TensorFlow)."""
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
-                if json.loads(response.read()).get("inference") == "ready":
-                    return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server did not get ready (exit code {process.poll()})")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """SIGTERM the process group (gunicorn, its worker, the inference process)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def smooth(line: list[tuple[float, float]], rounds: int = 2) -> list[tuple[float, float]]:
@@ -113,12 +80,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png", help="the PNG to write")
     args = parser.parse_args()
-    process, url = start_server()
+    server = Gunicorn(ready_timeout_s=READY_TIMEOUT_S, stop_grace_s=30.0).start()  # its log in this terminal
     try:
-        wait_ready(process, url)
-        take(url, args.out)
+        try:
+            server.wait_ready()
+        except ServerError as exc:
+            raise SystemExit(f"the server did not get ready: {exc}") from None
+        take(server.url, args.out)
     finally:
-        stop_server(process)
+        server.stop()
     print(f"wrote {args.out}")
 
 

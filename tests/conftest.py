@@ -1,4 +1,5 @@
-"""Shared by every test: the repository on the import path (also for the subprocesses tests start)."""
+"""Shared by every test. pytest has the repository on its import path (``pythonpath`` in pyproject.toml);
+the subprocesses tests start (the inference worker, the CLI, gunicorn) get it through PYTHONPATH."""
 from __future__ import annotations
 
 import os

@@ -8,16 +8,10 @@ address of its own (X-Forwarded-For) and has its own upload limits.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the helper module beside this file
-    sys.path.insert(0, str(HERE))
-
-from robust_harness import Gunicorn, SocketClient  # noqa: E402
+from tests.support.servers import Gunicorn
+from tests.support.sockets import SocketClient
 
 # Rate limits are per remote address and every test client is 127.0.0.1: the in-process app gets room
 # for the whole suite; tests of the limits put production limiters back on the service.
@@ -47,7 +41,7 @@ def service(local_app):
 @pytest.fixture
 def probe(local_app):
     """A Socket.IO test client of the in-process app whose handlers run synchronously (see SocketProbe)."""
-    from benchmarks.fuzz import SocketProbe
+    from tests.support.fuzz_cases import SocketProbe
     from webapp import socketio
 
     server = local_app.wsgi_app.engineio_app

@@ -12,7 +12,10 @@ import time
 
 import pytest
 
-from robust_harness import alive, error_of, number_png, post_image, state_of, wait_until
+from tests.support.api_checks import error_of
+from tests.support.digit_paper import number_png
+from tests.support.polling import wait_until
+from tests.support.servers import alive, post_image, state_of
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +31,7 @@ def ready(client, timeout: float = 120.0):
 
 def server_ready(server, timeout: float = 180.0) -> None:
     """Wait for /healthz to say ready (an earlier test may have left the worker restarting)."""
-    from robust_harness import http_json
+    from tests.support.servers import http_json
 
     wait_until(lambda: (http_json(server.url + "/healthz")[1] or {}).get("inference") == "ready", timeout,
                "the inference process to be ready")

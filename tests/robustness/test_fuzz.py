@@ -15,9 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.fuzz import (check_error_payload, check_rest, check_socket, declare_size, floods, image_bytes,
-                             rest_requests, send_flood, send_rest, socket_events)
-from robust_harness import encode, error_of, number_png, rss_mb
+from tests.support.api_checks import error_of
+from tests.support.digit_paper import encode, number_png
+from tests.support.fuzz_cases import (check_error_payload, check_rest, check_socket, declare_size, floods,
+                                      image_bytes, rest_requests, send_flood, send_rest, socket_events)
+from tests.support.servers import rss_mb
 from webapp.errors import DigitReaderError, ImageTooLargeError, InvalidImageError
 from webapp.reading.imaging import decode_image
 

@@ -15,9 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from api_checks import seqs_accounted_for
-from robust_harness import (ROOT, error_of, number_png, percentile, post_image, rss_mb, slow_down, state_of,
-                            wait_until)
+from tests.support import ROOT
+from tests.support.api_checks import error_of, seqs_accounted_for
+from tests.support.digit_paper import number_png
+from tests.support.overload import percentile, slow_down
+from tests.support.polling import wait_until
+from tests.support.servers import post_image, rss_mb, state_of
 from webapp.config import DEFAULTS
 
 RECOGNIZE = "/api/v1/recognize"
@@ -209,7 +212,7 @@ def test_concurrent_uploads_past_the_per_client_limit_get_429(server):
 def test_oversized_uploads_are_413_json_with_or_without_a_content_length(server, how):
     """Werkzeug cuts a body sent without a Content-Length at MAX_CONTENT_LENGTH instead of refusing it: the
     first 10 MB of a chunked upload must not be read as if they were the whole image."""
-    from benchmarks.fuzz import multipart
+    from tests.support.fuzz_cases import multipart
 
     limit = DEFAULTS["MAX_CONTENT_LENGTH"]
     image = number_png("7") + b"\0" * (limit + 1024)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_harness import ROOT, number_png
+from tests.support import ROOT
+from tests.support.digit_paper import number_png
 
 RECOGNIZE = "/api/v1/recognize"
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
@@ -213,9 +214,8 @@ def test_uploaded_file_names_never_touch_the_filesystem(client, file_activity, c
 @pytest.mark.parametrize("how", ["multipart", "raw"])
 def test_uploads_are_never_written_to_disk(client, file_activity, how):
     """Not even a photo big enough for Werkzeug to spool a multipart file to a temporary file (> 500 KB)."""
-    from robust_harness import big_photo
-
-    from benchmarks.fuzz import multipart
+    from tests.support.digit_paper import big_photo
+    from tests.support.fuzz_cases import multipart
 
     photo = big_photo()
     assert len(photo) > 1 << 20

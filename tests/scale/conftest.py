@@ -2,16 +2,10 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the helper module beside this file
-    sys.path.insert(0, str(HERE))
-
-from scale_harness import REDIS_SERVER, Cluster, Reader, RedisServer, number_images  # noqa: E402
+from tests.support.scale import REDIS_SERVER, Cluster, Reader, RedisServer, number_images
 
 
 @pytest.fixture(scope="module")

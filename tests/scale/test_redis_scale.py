@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from scale_harness import wait_for
+from tests.support.polling import wait_until
 from training import datasets, store, synth
 from webapp.errors import UnknownModelError
 from webapp.serving.redis_backend import GROUP, REQUESTS, RedisBackend
@@ -138,7 +138,7 @@ def test_redis_outage_gives_errors_then_results_again(cluster, readers, images):
     backend = RedisBackend(cluster.redis.url, on_status=lambda state, info: states.append(state)).start()
     clients = [readers(url) for url, _ in cluster.webs]
     try:
-        wait_for(lambda: backend.state == "ready", 10, "the in-process backend ready")
+        wait_until(lambda: backend.state == "ready", 10, "the in-process backend ready")
         cluster.redis.kill()
         for seq, reader in enumerate(clients):
             start = time.monotonic()
@@ -152,7 +152,7 @@ def test_redis_outage_gives_errors_then_results_again(cluster, readers, images):
 
         cluster.redis.start()  # empty, as after a crash
         cluster.wait_ready()  # workers and web processes reconnected on their own
-        wait_for(lambda: backend.state == "ready", 30, "the in-process backend ready again")
+        wait_until(lambda: backend.state == "ready", 30, "the in-process backend ready again")
         assert_all_read(run_clients(clients, images, frames_each=2))
         assert "error" in states and states[-1] == "ready", states  # on_status heard the outage and the recovery
     finally:

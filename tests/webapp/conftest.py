@@ -1,16 +1,10 @@
 """Fixtures for the web app tests: one app per inference mode for the whole session, clients, Socket.IO."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the helper modules beside this file
-    sys.path.insert(0, str(HERE))
-
-from reader_harness import SocketEvents, wait_until  # noqa: E402
+from tests.support.polling import wait_until
+from tests.support.sockets import SocketEvents
 
 # Rate limits are per remote address, and every test client is 127.0.0.1: the session's apps get room
 # for the whole suite; the tests of the limits install small limiters of their own.

@@ -8,8 +8,8 @@ import zlib
 import numpy as np
 import pytest
 
-from digit_paper import centred, encode
-from reader_harness import error_of, texts
+from tests.support.api_checks import error_of, texts
+from tests.support.digit_paper import centred, encode
 
 RECOGNIZE = "/api/v1/recognize"
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # webapp.config.DEFAULTS

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
-from reader_harness import iou
+from tests.support.api_checks import iou
+from tests.support.digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
 from training.scenes import PEN_SHARE
 from webapp.reading import detect
 

@@ -7,13 +7,7 @@ file of a handwritten number on paper, written by the test from MNIST test digit
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo, y4m
-from reader_harness import ROOT
+from tests.support.digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo, y4m
+from tests.support.servers import Gunicorn, ServerError
 
 pytestmark = pytest.mark.e2e
 
@@ -37,71 +31,18 @@ UI_TIMEOUT_MS = 30_000
 
 # --- the server -----------------------------------------------------------------------------------
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthz(url: str) -> dict | None:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
-            return json.loads(response.read())
-    except (OSError, ValueError):
-        return None
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    if not gunicorn.exists():
-        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(gunicorn), "-k", "eventlet", "-w", "1", "-b", f"127.0.0.1:{port}", "webapp:create_app()"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Server(f"http://127.0.0.1:{port}", process, log_path)
+    """gunicorn as the README serves it, ready; stopped afterwards (SIGTERM, SIGKILL after 20 s)."""
+    running = Gunicorn(log_path=tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", stop_grace_s=20.0).start()
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            status = healthz(running.url)
-            if status and status.get("inference") == "ready":
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not get ready (exit {process.poll()}, last /healthz {status}); "
-                            f"log {log_path}:\n{running.log_tail()}")
-            time.sleep(0.5)
+        try:
+            running.wait_ready(READY_TIMEOUT_S)
+        except ServerError as exc:
+            pytest.fail(f"gunicorn did not get ready (log {running.log_path}): {exc}")
         yield running
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM gunicorn's process group (master, worker, inference process), then SIGKILL if need be."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        running.stop()
 
 
 # --- the browser ----------------------------------------------------------------------------------
@@ -139,7 +80,7 @@ def browser(fake_camera):
 @dataclass
 class UI:
     page: object
-    server: Server
+    server: Gunicorn
     errors: list = field(default_factory=list)
     console_errors: list = field(default_factory=list)
 
@@ -175,7 +116,7 @@ def diagnose(view: UI, tmp_path: Path) -> None:
     except Exception as exc:  # the page may be gone
         print(f"\nno screenshot: {exc}")
     print(f"page errors: {view.errors}\nconsole errors: {view.console_errors}")
-    print(f"--- gunicorn log ({view.server.log_path}) ---\n{view.server.log_tail()}")
+    print(f"--- gunicorn log ({view.server.log_path}) ---\n{view.server.log_tail(60)}")
 
 
 @pytest.fixture

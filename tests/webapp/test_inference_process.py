@@ -11,8 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from digit_paper import centred, encode, photo
-from reader_harness import ROOT, assert_result_schema, error_of, texts, wait_until, without_timing
+from tests.support import ROOT
+from tests.support.api_checks import assert_result_schema, error_of, texts, without_timing
+from tests.support.digit_paper import centred, encode, photo
+from tests.support.polling import wait_until
 
 RECOGNIZE = "/api/v1/recognize"
 GOOD = encode(centred("4071"))

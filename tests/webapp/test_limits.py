@@ -5,8 +5,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from digit_paper import centred, encode
-from reader_harness import error_of, texts
+from tests.support.api_checks import error_of, texts
+from tests.support.digit_paper import centred, encode
 from webapp.serving.limits import ConcurrencyLimiter, RateLimiter
 
 RECOGNIZE = "/api/v1/recognize"

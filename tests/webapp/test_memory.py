@@ -3,18 +3,14 @@ import subprocess
 import sys
 import textwrap
 
-from reader_harness import ROOT
+from tests.support import ROOT
 
 PROBE = textwrap.dedent("""
     import numpy as np
+    from tests.support.servers import rss_mb
     from webapp.serving import green
 
     assert green.return_big_buffers_to_the_system()
-
-    def rss_mb():
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
 
     np.ones(20 << 20, np.uint8)  # a big image, freed: glibc would now keep anything up to 20 MB on its heap
     before = rss_mb()

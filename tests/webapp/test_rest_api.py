@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_paper import centred, digit_ink_boxes, encode, sheet
-from reader_harness import assert_result_schema, error_of, iou, texts, without_timing
+from tests.support.api_checks import assert_result_schema, error_of, iou, texts, without_timing
+from tests.support.digit_paper import centred, digit_ink_boxes, encode, sheet
 from training import store
 
 RECOGNIZE = "/api/v1/recognize"

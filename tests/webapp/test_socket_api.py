@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digit_paper import centred, encode
-from api_checks import seqs_accounted_for
-from reader_harness import assert_result_schema, error_of, texts, without_timing
+from tests.support.api_checks import assert_result_schema, error_of, seqs_accounted_for, texts, without_timing
+from tests.support.digit_paper import centred, encode
 from training import store
 
 

@@ -5,8 +5,9 @@ import json
 import subprocess
 import sys
 
-from digit_paper import centred, encode, photo
-from reader_harness import ROOT, assert_result_schema, texts
+from tests.support import ROOT
+from tests.support.api_checks import assert_result_schema, texts
+from tests.support.digit_paper import centred, encode, photo
 
 
 def run_webapp(*args, timeout=240):

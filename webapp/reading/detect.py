@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -20,19 +21,138 @@ import numpy as np
 from training import preprocess
 
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
-MAX_GROUPS_TO_MERGE = 150
-OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
-PEAK_PIXELS = 150  # how much ink must stand out: about a small digit's strokes (or 0.1% of a small image)
+MAX_GROUPS_TO_MERGE = 150  # a frame with more groups than this is clutter: merging them would cost seconds
+
+# Polarity
+LAPLACIAN_SIDE = 512  # px: the polarity vote looks at a copy whose longer side is at most this
+LAPLACIAN_SIGMAS = (1.0, 2.0, 4.0)  # px: the blurs the vote is taken at, fine to bold strokes
+LAPLACIAN_TAILS = (0.3, 99.7)  # percentiles of the Laplacian compared: dark lines make the high tail, light the low
+FLAT_BORDER_SPREAD = 20  # grey levels between the border's 5th and 95th percentiles: less, and the border is paper
+
+# Ink
+FRAME_SIDES_PER_KERNEL = 6  # the background kernel is a sixth of the shorter side (wider than any stroke)...
+TIGHT_CROP_SIDES_PER_KERNEL = 2  # ...but up to half of it in a small image, a tight crop of one number
 TIGHT_CROP_KERNEL = 45  # px: ink_mask's kernel in images under 270 px, where a sixth of the side is too narrow
+MIN_KERNEL, MAX_KERNEL = 15, 151  # px: the background kernel's bounds
+PEAK_PIXELS = 150  # how much ink must stand out: about a small digit's strokes (or 0.1% of a small image)
+PIXELS_PER_PEAK_PIXEL = 1000  # that 0.1%: in a small image the ink's peak is its brightest pixel in a thousand
+MIN_PEAK_CONTRAST = 25  # grey levels: an ink peak below this is nothing standing out (blank paper, a plain wall)
+INK_SHARE_OF_PEAK = 0.3  # ink is at least this share of the peak's contrast (or Otsu's threshold, if higher)...
+MIN_INK_CONTRAST = 18  # ...and at least this many grey levels darker than the background
+LOCAL_CONTRAST = 10  # grey levels: ink is this much darker than the mean of a kernel-wide block around it
+
+# Components
+MIN_SPECK = 3  # px: the smallest speck size...
+FRAME_SIDES_PER_SPECK = 120  # ...or the frame's shorter side over this, if larger
+MIN_SPECKS = 2  # a component is at least this many specks tall and this many specks squared in area
+RULED_LINE_ASPECT = 6  # a component wider than this many times its height is a ruled line
+FRAME_EDGE_HEIGHT = 0.95  # a component taller than this share of the image is a frame's edge...
+FRAME_EDGE_MIN_IMAGE = 200  # px: ...in an image taller than this (in a tight crop, it is a digit)
+SOLID_BAR_FILL = 0.5  # a component filling more than this share of its box...
+SOLID_BAR_ASPECT = 3  # ...and wider than this many times its height is a solid bar
+
+# Linking components into numbers
+BROKEN_DIGIT_OVERLAP = 0.3  # pieces overlapping in x by more than this share of the narrower are stacked
+BROKEN_DIGIT_GAP = 0.35  # stacked pieces at most this share of the taller apart in y are one broken digit...
+BROKEN_DIGIT_HEIGHTS = 6  # ...when the taller is less than this many times the shorter
+LEVEL_OVERLAP = 0.4  # pieces side by side overlap in y by more than this share of the shorter...
+SAME_SIZE_HEIGHTS = 2.6  # ...the taller is less than this many times the shorter...
+DIGIT_GAP = 0.75  # ...and the gap between them is less than this share of the taller: one number
+LINK_SEARCH_HEIGHTS = 3  # pieces further right than this many heights past a piece's right edge are not tried
+INSIDE_SHARE = 0.8  # a group with at least this share of its box within a larger group's box is part of it
+STRAY_STROKE_HEIGHT = 0.5  # a stroke overlapping a number, less than this share of its height...
+STRAY_STROKE_AREA = 0.25  # ...and of this share of its box's area, is part of it (a 5's bar, a 7's crossbar)
+MARK_MIN_HEIGHT = 0.05  # a mark beside a number is more than this share of its height (less is a speck)...
+MARK_MAX_HEIGHT = 0.4  # ...less than this share (more is a number)...
+MARK_MAX_GAP = 0.25  # ...at most this share of its height from its side...
+MARK_LEVEL_OVERLAP = 0.5  # ...and overlaps its rows by more than this share of the mark's own height
+
+# Dots: a tap or a dab of the pen
+DOT_MIN_ASPECT, DOT_MAX_ASPECT = 0.6, 1.67  # a dot's width over height: at most 1.67 times as tall as wide, or wide as tall
+DOT_FILL = 0.7  # a dot's ink fills at least this share of its box
+
+# Numbers
+PAPER_PERCENTILE = 90  # the paper's brightness: this percentile of the paper view (paper is most of a picture)
+OFF_PAPER = 0.55  # a number's surroundings darker than this share of the paper's brightness: not on the paper
+MIN_PAPER_MARGIN = 2  # px: the paper looked at around a number, at least...
+HEIGHTS_PER_PAPER_MARGIN = 4  # ...or a quarter of its height
+MIN_NUMBER_HEIGHT = 8  # px: a number shorter than this, or than...
+FRAME_SIDES_PER_NUMBER_HEIGHT = 40  # ...the frame's shorter side over this, is not one anyone meant to be read
+
+# Reading order
+SLOPE_MIN_PIECES = 3  # the writing's slant is measured on numbers of at least this many pieces
 MAX_SLOPE = 0.5  # the steepest slant of writing taken for a tilted line (27 degrees): beyond, lines are stacked
+LINE_OVERLAP = 0.5  # two numbers overlapping in y by more than this share of the shorter (slant taken out) share a line
+
+
+class Box(NamedTuple):
+    """A box in pixels: left, top, width, height. A tuple, so ``x, y, w, h = box`` and ``list(box)`` work."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    @property
+    def centre_x(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def centre_y(self) -> float:
+        return self.y + self.h / 2
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """The box's (rows, columns) in an image array."""
+        return slice(self.y, self.bottom), slice(self.x, self.right)
+
+    def overlap_x(self, other: Box) -> int:
+        """How far the two overlap in x: negative, the gap between them, where they do not."""
+        return min(self.right, other.right) - max(self.x, other.x)
+
+    def overlap_y(self, other: Box) -> int:
+        """How far the two overlap in y: negative, the gap between them, where they do not."""
+        return min(self.bottom, other.bottom) - max(self.y, other.y)
+
+    def gap_x(self, other: Box) -> int:
+        """The gap between the two in x: negative where they overlap."""
+        return -self.overlap_x(other)
+
+    def overlap_area(self, other: Box) -> int:
+        """The area the two have in common (0 where they do not meet)."""
+        return max(0, self.overlap_x(other)) * max(0, self.overlap_y(other))
+
+
+def union(boxes) -> Box:
+    """The smallest box around all of ``boxes`` (``Box`` or plain (x, y, w, h) tuples)."""
+    boxes = [Box(*b) for b in boxes]
+    left, top = min(b.x for b in boxes), min(b.y for b in boxes)
+    right, bottom = max(b.right for b in boxes), max(b.bottom for b in boxes)
+    return Box(left, top, right - left, bottom - top)
 
 
 @dataclass(frozen=True)
 class Region:
-    """A number found: its box (x, y, w, h) and the boxes of its ink components, in image pixels."""
+    """A number found: its box and the boxes of its ink components, in image pixels (plain tuples become ``Box``)."""
 
-    box: tuple[int, int, int, int]
-    parts: tuple[tuple[int, int, int, int], ...]
+    box: Box
+    parts: tuple[Box, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "box", Box(*self.box))
+        object.__setattr__(self, "parts", tuple(Box(*p) for p in self.parts))
 
 
 def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
@@ -45,14 +165,14 @@ def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
 
 def _laplacian_vote(gray: np.ndarray) -> bool:
     """Strokes darker than their surroundings? The sign of the second derivative at several scales."""
-    small = gray if max(gray.shape) <= 512 else shrink(gray, 512 / max(gray.shape))
+    small = gray if max(gray.shape) <= LAPLACIAN_SIDE else shrink(gray, LAPLACIAN_SIDE / max(gray.shape))
     img = small.astype(np.float32)
     dark_votes = light_votes = 0.0
-    for sigma in (1.0, 2.0, 4.0):
+    for sigma in LAPLACIAN_SIGMAS:
         lap = cv2.Laplacian(cv2.GaussianBlur(img, (0, 0), sigma), cv2.CV_32F) * sigma**2
         # a thin dark line is a local minimum: a strong positive centre, weaker negative flanks
         # both tails in one partition, of every other pixel: the blurred Laplacian is smooth, its tails the same
-        low, high = np.percentile(lap[::2, ::2], (0.3, 99.7))
+        low, high = np.percentile(lap[::2, ::2], LAPLACIAN_TAILS)
         dark_votes += float(high)
         light_votes += float(-low)
     return dark_votes >= light_votes
@@ -65,7 +185,7 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     whatever the stroke width. Photos have desks and sheet edges at the border: there the Laplacian vote.
     """
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.percentile(border, 95) - np.percentile(border, 5) < 20:
+    if np.percentile(border, 95) - np.percentile(border, 5) < FLAT_BORDER_SPREAD:
         return preprocess.ink_is_dark(gray)  # the border is paper, as for a crop
     return _laplacian_vote(gray)
 
@@ -84,17 +204,24 @@ def paper_view(gray: np.ndarray) -> np.ndarray:
     return gray if ink_is_dark(gray) else 255 - gray
 
 
-def on_paper(paper: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], paper_level: int) -> bool:
+def on_paper(paper: np.ndarray, mask: np.ndarray, box: Box, paper_level: int) -> bool:
     """Is the paper around the ink in ``box`` about as bright as the page's paper (``paper_level``), on every
     side? A piece of a sheet's edge has paper on one side and the desk on the other: read, it is a "1".
     ``paper`` from ``paper_view``, ``mask`` from ``ink_mask``."""
-    x, y, w, h = box
-    margin = max(2, h // 4)
-    around = (slice(max(0, y - margin), y + h + margin), slice(max(0, x - margin), x + w + margin))
-    sides = [(slice(y, y + h), slice(max(0, x - margin), x)), (slice(y, y + h), slice(x + w, x + w + margin)),
-             (slice(max(0, y - margin), y), slice(x, x + w)), (slice(y + h, y + h + margin), slice(x, x + w))]
-    levels = [level for level in (_paper_median(paper, mask, region) for region in [around] + sides) if level is not None]
-    return all(level >= OFF_PAPER * paper_level for level in levels)
+    box = Box(*box)
+    margin = max(MIN_PAPER_MARGIN, box.h // HEIGHTS_PER_PAPER_MARGIN)
+    levels = [_paper_median(paper, mask, region) for region in _surroundings(box, margin)]
+    return all(level >= OFF_PAPER * paper_level for level in levels if level is not None)
+
+
+def _surroundings(box: Box, margin: int) -> list[tuple[slice, slice]]:
+    """(rows, columns) of the box grown by ``margin`` on every side, then of the strip ``margin`` wide along
+    each of its sides: left, right, above, below (cut off at the frame's edge)."""
+    left, top = max(0, box.x - margin), max(0, box.y - margin)
+    rows, columns = box.slices
+    return [(slice(top, box.bottom + margin), slice(left, box.right + margin)),
+            (rows, slice(left, box.x)), (rows, slice(box.right, box.right + margin)),
+            (slice(top, box.y), columns), (slice(box.bottom, box.bottom + margin), columns)]
 
 
 def _paper_median(paper: np.ndarray, mask: np.ndarray, region: tuple[slice, slice]) -> float | None:
@@ -103,115 +230,147 @@ def _paper_median(paper: np.ndarray, mask: np.ndarray, region: tuple[slice, slic
     return float(np.median(background)) if background.size else None
 
 
+def _kernel_side(shape: tuple[int, int]) -> int:
+    """ink_mask's background kernel, odd, wider than the boldest stroke: a sixth of the frame in a photo, but in
+    a small image, a tight crop of one number, a marker's stroke is a quarter of the height: there, half the frame."""
+    side = min(shape)
+    tight = min(side // TIGHT_CROP_SIDES_PER_KERNEL, TIGHT_CROP_KERNEL)
+    return int(np.clip(max(side // FRAME_SIDES_PER_KERNEL, tight), MIN_KERNEL, MAX_KERNEL)) | 1
+
+
+def _ink_peak(response: np.ndarray) -> float:
+    """The ink's contrast: the response of its PEAK_PIXELS brightest pixels (a single small digit on a whole
+    frame of paper is far less than 0.1% of it), or of the brightest 0.1% in a small image."""
+    peak_pixels = min(response.size / PIXELS_PER_PEAK_PIXEL, PEAK_PIXELS)
+    return float(uint8_percentile(response, 100.0 * (1 - peak_pixels / response.size)))
+
+
+def _darker_than_paper(padded: np.ndarray, k: int, inside: tuple[slice, slice]) -> np.ndarray:
+    """How much darker each pixel is than the paper around it (black-hat with a ``k`` px square), slightly
+    blurred, over the ``inside`` of the padded image."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    response = cv2.morphologyEx(padded, cv2.MORPH_BLACKHAT, kernel)
+    return cv2.GaussianBlur(response, (3, 3), 0)[inside]
+
+
 def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
     """uint8 (H, W) mask of ink pixels (255), whatever the polarity and lighting (``img``: ``paper_view``
     of ``gray``, when the caller has it)."""
     img = paper_view(gray) if img is None else img
-    # The kernel must be wider than the boldest stroke: a sixth of the frame in a photo, but in a small image,
-    # a tight crop of one number, a marker's stroke is a quarter of the height: there, half the frame.
-    side = min(gray.shape)
-    k = int(np.clip(max(side // 6, min(side // 2, TIGHT_CROP_KERNEL)), 15, 151)) | 1
+    k = _kernel_side(gray.shape)
     # Replicate the frame's edge outwards first: a sliver of dark desk along the border is then wider
     # than the kernel, so the closing below does not take it for a stroke.
     padded = cv2.copyMakeBorder(img, k, k, k, k, cv2.BORDER_REPLICATE)
     inside = (slice(k, k + gray.shape[0]), slice(k, k + gray.shape[1]))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    response = cv2.morphologyEx(padded, cv2.MORPH_BLACKHAT, kernel)  # ink darker than the local paper
-    response = cv2.GaussianBlur(response, (3, 3), 0)[inside]
-    # the ink's contrast: a single small digit on a whole frame of paper is far less than 0.1% of it
-    peak = float(uint8_percentile(response, 100.0 * (1 - min(response.size / 1000, PEAK_PIXELS) / response.size)))
-    if peak < 25:  # nothing stands out: blank paper, a plain wall
+    response = _darker_than_paper(padded, k, inside)
+    peak = _ink_peak(response)
+    if peak < MIN_PEAK_CONTRAST:  # nothing stands out: blank paper, a plain wall
         return np.zeros_like(gray)
     otsu, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    _, mask = cv2.threshold(response, max(otsu, 0.3 * peak, 18), 255, cv2.THRESH_BINARY)
+    _, mask = cv2.threshold(response, max(otsu, INK_SHARE_OF_PEAK * peak, MIN_INK_CONTRAST), 255, cv2.THRESH_BINARY)
     # Strokes are also darker than their neighbourhood (a block as wide as the kernel, so a thick pen
     # stroke keeps its middle); a flat grey patch is darker than the paper only as a whole.
-    local = cv2.adaptiveThreshold(padded, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, k, 10)[inside]
+    local = cv2.adaptiveThreshold(padded, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, k,
+                                  LOCAL_CONTRAST)[inside]
     return cv2.bitwise_and(mask, local)
 
 
-def components(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+def components(mask: np.ndarray) -> list[Box]:
     """Boxes of ink components that could be (parts of) digits: not specks, not ruled lines or frames."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    height, width = mask.shape
-    min_side = max(3, min(height, width) // 120)
+    speck = max(MIN_SPECK, min(mask.shape) // FRAME_SIDES_PER_SPECK)
     boxes = []
     for x, y, w, h, area in stats[1:count]:
-        if h < min_side * 2 or area < min_side**2 * 2:
-            continue  # specks, sensor noise, paper grain
-        if w > 6 * h or h > 0.95 * height and height > 200 or area > 0.5 * w * h and w > 3 * h:
-            continue  # ruled lines, frame edges, solid bars
-        boxes.append((int(x), int(y), int(w), int(h)))
+        box = Box(int(x), int(y), int(w), int(h))
+        if not _is_speck(box, int(area), speck) and not _is_line_or_bar(box, int(area), mask.shape[0]):
+            boxes.append(box)
     return boxes
 
 
-def _linked(a, b) -> bool:
+def _is_speck(box: Box, area: int, speck: int) -> bool:
+    """Specks, sensor noise, paper grain: under MIN_SPECKS ``speck`` px tall, or of under MIN_SPECKS specks' area."""
+    return box.h < speck * MIN_SPECKS or area < speck**2 * MIN_SPECKS
+
+
+def _is_line_or_bar(box: Box, area: int, image_height: int) -> bool:
+    """Ruled lines, frame edges, solid bars (``area``: the component's ink pixels)."""
+    ruled_line = box.w > RULED_LINE_ASPECT * box.h
+    frame_edge = box.h > FRAME_EDGE_HEIGHT * image_height and image_height > FRAME_EDGE_MIN_IMAGE
+    solid_bar = area > SOLID_BAR_FILL * box.w * box.h and box.w > SOLID_BAR_ASPECT * box.h
+    return ruled_line or frame_edge or solid_bar
+
+
+def _stacked(a: Box, b: Box) -> bool:
+    """The two overlap in x by more than BROKEN_DIGIT_OVERLAP of the narrower: one above the other."""
+    return a.gap_x(b) < -BROKEN_DIGIT_OVERLAP * min(a.w, b.w)
+
+
+def _pieces_of_one_digit(a: Box, b: Box) -> bool:
+    """Stacked pieces close in y and not far apart in height: one digit the pen broke."""
+    tall, short = max(a.h, b.h), min(a.h, b.h)
+    return a.overlap_y(b) > -BROKEN_DIGIT_GAP * tall and tall < BROKEN_DIGIT_HEIGHTS * short
+
+
+def _digits_side_by_side(a: Box, b: Box) -> bool:
+    """Level, of about one size, and close in x: neighbouring digits of one number."""
+    tall, short = max(a.h, b.h), min(a.h, b.h)
+    level = a.overlap_y(b) > LEVEL_OVERLAP * short and tall < SAME_SIZE_HEIGHTS * short
+    return level and a.gap_x(b) < DIGIT_GAP * tall
+
+
+def _linked(a: Box, b: Box) -> bool:
     """Do two component boxes belong to one number?"""
-    (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
-    gap_x = max(ax, bx) - min(ax + aw, bx + bw)  # negative when they overlap in x
-    overlap_y = min(ay + ah, by + bh) - max(ay, by)
-    tall, short = max(ah, bh), min(ah, bh)
-    if gap_x < -0.3 * min(aw, bw):  # stacked pieces of one broken digit
-        return overlap_y > -0.35 * tall and tall < 3 * short + 0.5 * tall
-    side_by_side = overlap_y > 0.4 * short and tall < 2.6 * short
-    return side_by_side and gap_x < 0.75 * tall
+    return _pieces_of_one_digit(a, b) if _stacked(a, b) else _digits_side_by_side(a, b)
 
 
-def link_components(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
-    """Union-find over linked component pairs -> lists of boxes, one list per number."""
-    parent = list(range(len(boxes)))
+def _root(parent: list[int], i: int) -> int:
+    """Union-find: the representative of ``i``'s set (halving the path on the way)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+def _linked_pairs(boxes: list[Box]):
+    """(i, j) for each pair of linked boxes, tried left to right and only within reach."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i].x)
     for n, i in enumerate(order):
         for j in order[n + 1 :]:
-            if boxes[j][0] > boxes[i][0] + boxes[i][2] + 3 * max(boxes[i][3], boxes[j][3]):
+            if boxes[j].x > boxes[i].right + LINK_SEARCH_HEIGHTS * max(boxes[i].h, boxes[j].h):
                 break  # sorted by x: nothing further right can link to i
             if _linked(boxes[i], boxes[j]):
-                parent[root(i)] = root(j)
-    groups: dict[int, list] = {}
+                yield i, j
+
+
+def link_components(boxes: list[Box]) -> list[list[Box]]:
+    """Union-find over linked component pairs -> lists of boxes, one list per number."""
+    parent = list(range(len(boxes)))
+    for i, j in _linked_pairs(boxes):
+        parent[_root(parent, i)] = _root(parent, j)
+    groups: dict[int, list[Box]] = {}
     for i, box in enumerate(boxes):
-        groups.setdefault(root(i), []).append(box)
+        groups.setdefault(_root(parent, i), []).append(box)
     return list(groups.values())
 
 
-def union(boxes) -> tuple[int, int, int, int]:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def _side_by_side(a, b) -> bool:
+def _groups_side_by_side(a: Box, b: Box) -> bool:
     """Two groups' boxes that sit next to each other on one line, close enough to be one number."""
-    gap_x = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
-    return gap_x >= -0.3 * min(a[2], b[2]) and _linked(a, b)  # side by side only: stacking would merge lines
+    return not _stacked(a, b) and _digits_side_by_side(a, b)  # side by side only: stacking would merge lines
 
 
-def _overlap(a, b) -> tuple[int, int]:
-    """How far two boxes overlap in x and in y (zero or less where they do not)."""
-    return (min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]),
-            min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+def _inside(a: Box, b: Box) -> bool:
+    """At least INSIDE_SHARE of box ``a`` lies within box ``b`` (a 5's detached bar, the rim of a loop)."""
+    return a.area <= b.area and a.overlap_area(b) >= INSIDE_SHARE * a.w * a.h
 
 
-def _inside(a, b) -> bool:
-    """At least 80% of box ``a`` lies within box ``b`` (a 5's detached bar, the rim of a loop)."""
-    ix, iy = _overlap(a, b)
-    return a[2] * a[3] <= b[2] * b[3] and max(0, ix) * max(0, iy) >= 0.8 * a[2] * a[3]
-
-
-def _stray_stroke_of(a, b) -> bool:
+def _stray_stroke_of(a: Box, b: Box) -> bool:
     """Box ``a`` is a short stroke overlapping box ``b``'s corner or edge: a 5's bar written apart and past
     the digit's end, a 7's crossbar, not a number of its own (no one writes one into another's box)."""
-    ix, iy = _overlap(a, b)
-    return ix > 0 and iy > 0 and a[3] < 0.5 * b[3] and a[2] * a[3] < 0.25 * b[2] * b[3]
+    overlapping = a.overlap_x(b) > 0 and a.overlap_y(b) > 0
+    return overlapping and a.h < STRAY_STROKE_HEIGHT * b.h and a.area < STRAY_STROKE_AREA * b.w * b.h
 
 
-def _merge_once(groups: list[list], belong) -> bool:
+def _merge_once(groups: list[list[Box]], belong) -> bool:
     """Merge the first pair of groups whose boxes ``belong`` together; False when none do."""
     boxes = [union(g) for g in groups]
     for i in range(len(groups)):
@@ -223,7 +382,7 @@ def _merge_once(groups: list[list], belong) -> bool:
     return False
 
 
-def merge_all(groups: list[list], belong) -> list[list]:
+def merge_all(groups: list[list[Box]], belong) -> list[list[Box]]:
     """Merge groups whose boxes ``belong`` together until no pair does. A frame full of clutter (more than
     MAX_GROUPS_TO_MERGE groups) is left as it is: merging would cost seconds."""
     while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _merge_once(groups, belong):
@@ -231,67 +390,87 @@ def merge_all(groups: list[list], belong) -> list[list]:
     return groups
 
 
-def group(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
+def group(boxes: list[Box]) -> list[list[Box]]:
     """Components -> numbers: linked components, then whole groups that sit side by side (a digit in
     pieces is short on its own), then groups lying inside another group's box."""
-    groups = merge_all(link_components(boxes), _side_by_side)
+    groups = merge_all(link_components([Box(*b) for b in boxes]), _groups_side_by_side)
     return merge_all(groups, lambda a, b: _inside(a, b) or _stray_stroke_of(a, b))
 
 
-def _mark_beside(a, b) -> bool:
+def _mark_beside(a: Box, b: Box) -> bool:
     """Box ``a`` is a small mark just off the side of box ``b``, level with its digits: a 7's bar or a 5's flag
     the pen left apart. Not a number of its own: no one writes one a pen's width from another, a third as tall."""
-    gap_x = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
-    small = 0.05 * b[3] < a[3] < 0.4 * b[3] and a[2] < b[2]  # yet a stroke, not a speck of grain
-    return small and 0 <= gap_x < 0.25 * b[3] and _overlap(a, b)[1] > 0.5 * a[3]
+    small = MARK_MIN_HEIGHT * b.h < a.h < MARK_MAX_HEIGHT * b.h and a.w < b.w  # yet a stroke, not a speck of grain
+    close = 0 <= a.gap_x(b) < MARK_MAX_GAP * b.h
+    return small and close and a.overlap_y(b) > MARK_LEVEL_OVERLAP * a.h
 
 
-def is_dot(mask: np.ndarray, parts: list[tuple[int, int, int, int]]) -> bool:
-    """A lone blob of solid ink without a hole, at most 1.67 times as tall as wide (or as wide as tall): a tap
-    or a short dab of the pen, a full stop, a blot. No digit is one: a 0 or an 8 written with a thick pen
-    keeps a slit of its loop, and a 1 is taller."""
+def is_dot(mask: np.ndarray, parts: list[Box]) -> bool:
+    """A lone blob of solid ink without a hole, at most DOT_MAX_ASPECT times as tall as wide (or as wide as
+    tall): a tap or a short dab of the pen, a full stop, a blot. No digit is one: a 0 or an 8 written with a
+    thick pen keeps a slit of its loop, and a 1 is taller."""
     if len(parts) != 1:
         return False
-    x, y, w, h = parts[0]
-    blob = np.ascontiguousarray(mask[y : y + h, x : x + w])
-    if not 0.6 < w / h < 1.67 or np.count_nonzero(blob) < 0.7 * w * h:
+    box = Box(*parts[0])
+    blob = np.ascontiguousarray(mask[box.slices])
+    if not DOT_MIN_ASPECT < box.w / box.h < DOT_MAX_ASPECT or np.count_nonzero(blob) < DOT_FILL * box.w * box.h:
         return False
     _, hierarchy = cv2.findContours(blob, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is None or not (hierarchy[0][:, 3] >= 0).any()  # no contour inside another: no hole
 
 
 def writing_slope(regions: list[Region]) -> float:
-    """How the lines of writing slant (dy/dx): the median, over numbers of three or more pieces, of the line
-    through their pieces' centres. A photo of a tilted sheet slants every line alike; 0 when nothing shows it."""
+    """How the lines of writing slant (dy/dx): the median, over numbers of SLOPE_MIN_PIECES or more pieces, of
+    the line through their pieces' centres. A photo of a tilted sheet slants every line alike; 0 when nothing
+    shows it."""
     slopes = []
     for region in regions:
-        if len(region.parts) >= 3:
-            xs = np.array([x + w / 2 for x, _, w, _ in region.parts])
-            ys = np.array([y + h / 2 for _, y, _, h in region.parts])
+        if len(region.parts) >= SLOPE_MIN_PIECES:
+            xs = np.array([part.centre_x for part in region.parts])
+            ys = np.array([part.centre_y for part in region.parts])
             if np.ptp(xs) > 0:
                 slopes.append(np.polyfit(xs, ys, 1)[0])
     return float(np.clip(np.median(slopes), -MAX_SLOPE, MAX_SLOPE)) if slopes else 0.0
 
 
-def reading_order(regions: list[Region]) -> list[Region]:
-    """Lines top to bottom, left to right within. Two numbers share a line when they overlap vertically by half,
-    measured along the writing's slant: on a tilted sheet a line's right end sits higher or lower than its left."""
-    slope = writing_slope(regions)
-    spans = []  # (top, bottom, region): each box's vertical extent with the slant taken out
-    for region in regions:
-        x, y, w, h = region.box
-        top = y - slope * (x + w / 2)
-        spans.append((top, top + h, region))
+def _share_a_line(top: float, bottom: float, line_top: float, line_bottom: float) -> bool:
+    """Do two vertical extents overlap by more than LINE_OVERLAP of the shorter?"""
+    return min(bottom, line_bottom) - max(top, line_top) > LINE_OVERLAP * min(bottom - top, line_bottom - line_top)
+
+
+def _lines(regions: list[Region], slope: float) -> list[list[Region]]:
+    """Regions gathered into lines, top to bottom, each box's vertical extent measured with the slant taken out."""
+    spans = [(r.box.y - slope * r.box.centre_x, r) for r in regions]
+    spans = [(top, top + r.box.h, r) for top, r in spans]
     lines: list[tuple[float, float, list[Region]]] = []  # (top, bottom, regions) of each line so far
     for top, bottom, region in sorted(spans, key=lambda s: s[0] + s[1]):
         for n, (line_top, line_bottom, members) in enumerate(lines):
-            if min(bottom, line_bottom) - max(top, line_top) > 0.5 * min(bottom - top, line_bottom - line_top):
+            if _share_a_line(top, bottom, line_top, line_bottom):
                 members.append(region)
                 lines[n] = (min(top, line_top), max(bottom, line_bottom), members)
                 break
         else:
             lines.append((top, bottom, [region]))
-    return [r for _, _, members in lines for r in sorted(members, key=lambda r: r.box[0])]
+    return [members for _, _, members in lines]
+
+
+def reading_order(regions: list[Region]) -> list[Region]:
+    """Lines top to bottom, left to right within. Two numbers share a line when they overlap vertically by half,
+    measured along the writing's slant: on a tilted sheet a line's right end sits higher or lower than its left."""
+    lines = _lines(regions, writing_slope(regions))
+    return [r for members in lines for r in sorted(members, key=lambda r: r.box.x)]
+
+
+def _numbers(mask: np.ndarray) -> list[list[Box]]:
+    """The ink's components grouped into numbers; dots dropped first, so that a tap beside a number is not
+    joined to it as a mark; then marks beside a number joined to it."""
+    groups = [parts for parts in group(components(mask)) if not is_dot(mask, parts)]
+    return merge_all(groups, _mark_beside)
+
+
+def _to_image(box: Box, scale: float) -> Box:
+    """A box on the working copy -> the same box in the image's pixels."""
+    return Box(*(int(round(v / scale)) for v in box))
 
 
 def find_numbers(gray: np.ndarray) -> list[Region]:
@@ -300,16 +479,11 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     work = gray if scale == 1.0 else shrink(gray, scale)
     paper = paper_view(work)
     mask = ink_mask(work, paper)
-    paper_level = uint8_percentile(paper, 90)  # paper is most of a picture of a number
+    paper_level = uint8_percentile(paper, PAPER_PERCENTILE)
+    min_height = max(MIN_NUMBER_HEIGHT, min(work.shape) // FRAME_SIDES_PER_NUMBER_HEIGHT)
     regions = []
-    # dots go first, so that a tap beside a number is not joined to it as a mark
-    for parts in merge_all([parts for parts in group(components(mask)) if not is_dot(mask, parts)], _mark_beside):
+    for parts in _numbers(mask):
         box = union(parts)
-        if box[3] < max(8, min(work.shape) // 40) or not on_paper(paper, mask, box, paper_level):
-            continue  # too small to be a number anyone meant to be read, or marks on the desk
-        regions.append(Region(_rescale(box, scale), tuple(_rescale(p, scale) for p in parts)))
+        if box.h >= min_height and on_paper(paper, mask, box, paper_level):  # else a scribble, or on the desk
+            regions.append(Region(_to_image(box, scale), tuple(_to_image(p, scale) for p in parts)))
     return reading_order(regions)
-
-
-def _rescale(box, scale: float) -> tuple[int, int, int, int]:
-    return tuple(int(round(v / scale)) for v in box)

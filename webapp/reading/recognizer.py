@@ -51,10 +51,10 @@ class Crop:
 
 def cut(gray: np.ndarray, region: detect.Region) -> tuple[np.ndarray, Crop]:
     """Crop one number with a margin of paper; return the model input and its geometry."""
-    x, y, w, h = region.box
-    pad = int(round(CROP_PAD * h))
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    x1, y1 = min(gray.shape[1], x + w + pad), min(gray.shape[0], y + h + pad)
+    box = region.box
+    pad = int(round(CROP_PAD * box.h))
+    x0, y0 = max(0, box.x - pad), max(0, box.y - pad)
+    x1, y1 = min(gray.shape[1], box.right + pad), min(gray.shape[0], box.bottom + pad)
     line, placement = preprocess.normalize_line(gray[y0:y1, x0:x1])
     return line, Crop(x0, y0, placement, region)
 
@@ -62,8 +62,8 @@ def cut(gray: np.ndarray, region: detect.Region) -> tuple[np.ndarray, Crop]:
 def _step_centres(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[float]:
     """Image x of each digit's centre: from the CTC steps, or evenly spread for positional models."""
     if decoder != "ctc":
-        x, _, w, _ = crop.region.box
-        return [x + (i + 0.5) * w / len(digits) for i in range(len(digits))]
+        box = crop.region.box
+        return [box.x + (i + 0.5) * box.w / len(digits) for i in range(len(digits))]
     stride = preprocess.INPUT_WIDTH / steps  # input pixels per model step
     p = crop.placement
     return [crop.x + p.x0 + (stride * (d.start + d.end) / 2 - preprocess.MARGIN) / p.scale for d in digits]
@@ -74,14 +74,14 @@ def digit_boxes(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, ste
     parts = sorted(crop.region.parts)
     if len(parts) == len(digits):  # separate digits, each one stroke group: the components are the digits
         return [list(p) for p in parts]
-    x, y, w, h = crop.region.box
+    box = crop.region.box
     centres = _step_centres(digits, decoder, crop, steps)
-    edges = [x] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [x + w]
+    edges = [box.x] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [box.right]
     boxes = []
     for left, right in zip(edges, edges[1:]):
-        parts = [p for p in crop.region.parts if left <= p[0] + p[2] / 2 < right]
-        top = min((p[1] for p in parts), default=y)
-        bottom = max((p[1] + p[3] for p in parts), default=y + h)
+        parts = [p for p in crop.region.parts if left <= p.centre_x < right]
+        top = min((p.y for p in parts), default=box.y)
+        bottom = max((p.bottom for p in parts), default=box.bottom)
         boxes.append([int(round(left)), int(top), max(1, int(round(right - left))), int(bottom - top)])
     return boxes
 

@@ -2,7 +2,8 @@
 
 Everything is a subprocess on a free loopback port, in a process group of its own, killed when the
 module's tests end (pass or fail). The web processes are served exactly as in production (gunicorn,
-eventlet worker) and configured only through ``DIGIT_READER_*`` variables; the workers are
+eventlet worker: ``tests.support.servers.Gunicorn``) and configured only through ``DIGIT_READER_*``
+variables; the workers are
 ``python -m webapp.serving.redis_worker`` with the repository's default model.
 """
 from __future__ import annotations
@@ -11,11 +12,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -24,31 +23,16 @@ import numpy as np
 import redis
 import socketio
 
+from tests.support import ROOT
+from tests.support.polling import wait_until
+from tests.support.servers import Gunicorn, free_port
 from training import datasets, synth
 from webapp.serving.redis_backend import WORKERS_PREFIX, alive_workers
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 CLAIM_IDLE_MS = 2000  # short, so a killed worker's requests are taken over quickly
 INFERENCE_TIMEOUT_S = 15  # the web processes wait twice this for a reply: well past a claim
 READY_TIMEOUT_S = 180.0  # TensorFlow's start on two shared cores
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, timeout_s: float, what: str, interval_s: float = 0.1):
-    """Poll ``condition()`` until it returns something true; raise TimeoutError naming ``what``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise TimeoutError(f"{what}: not within {timeout_s:.0f} s")
 
 
 class Process:
@@ -91,7 +75,7 @@ class RedisServer:
     def start(self) -> None:
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = Process("redis", args, self.log_path)
-        wait_for(self._answers, 10, f"redis-server on port {self.port} (log: {self.log_path})")
+        wait_until(self._answers, 10, f"redis-server on port {self.port} (log: {self.log_path})", 0.1)
 
     def kill(self) -> None:
         if self.process:
@@ -116,7 +100,7 @@ class Cluster:
     def __init__(self, redis_server: RedisServer, log_dir: Path):
         self.redis, self.log_dir = redis_server, log_dir
         self.workers: dict[str, Process] = {}
-        self.webs: list[tuple[str, Process]] = []  # (base URL, process)
+        self.webs: list[tuple[str, Gunicorn]] = []  # (base URL, server)
 
     def start_worker(self, name: str) -> None:
         args = [sys.executable, "-m", "webapp.serving.redis_worker", "--redis", self.redis.url, "--name", name,
@@ -127,13 +111,10 @@ class Cluster:
         self.workers[name] = Process(name, args, self.log_dir / f"{name}.log", env)
 
     def start_web(self) -> None:
-        port = free_port()
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        args = [gunicorn, "-k", "eventlet", "-w", "1", "-b", f"127.0.0.1:{port}", "webapp:create_app()"]
         env = {"PYTHONPATH": str(ROOT), "DIGIT_READER_INFERENCE": "redis", "DIGIT_READER_REDIS_URL": self.redis.url,
                "DIGIT_READER_INFERENCE_TIMEOUT_S": str(INFERENCE_TIMEOUT_S)}
-        name = f"web{len(self.webs) + 1}"
-        self.webs.append((f"http://127.0.0.1:{port}", Process(name, args, self.log_dir / f"{name}.log", env)))
+        web = Gunicorn(env, self.log_dir / f"web{len(self.webs) + 1}.log").start()
+        self.webs.append((web.url, web))
 
     def ensure_workers(self) -> None:
         """Replace workers that a test killed; wait until every web process counts them all."""
@@ -159,7 +140,7 @@ class Cluster:
             return all(self._counts_all(self.health(url)) for url, _ in self.webs)
 
         try:
-            wait_for(ready, READY_TIMEOUT_S, "every web process ready with all workers", interval_s=0.5)
+            wait_until(ready, READY_TIMEOUT_S, "every web process ready with all workers", 0.5)
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{self.logs()}") from None
 
@@ -176,17 +157,20 @@ class Cluster:
             return {}
 
     def _check_alive(self) -> None:
-        for _, process in self.webs:
-            if not process.alive:
-                raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
+        for _, web in self.webs:
+            if not web.running:
+                raise RuntimeError(f"{web.log_path.stem} exited:\n{web.log_tail(20)}")
 
     def logs(self) -> str:
-        processes = [p for _, p in self.webs] + list(self.workers.values())
-        return "\n".join(f"--- {p.name} ---\n{p.log_tail()}" for p in processes)
+        logs = [(web.log_path.stem, web.log_tail(20)) for _, web in self.webs]
+        logs += [(worker.name, worker.log_tail()) for worker in self.workers.values()]
+        return "\n".join(f"--- {name} ---\n{tail}" for name, tail in logs)
 
     def stop(self) -> None:
-        for process in [p for _, p in self.webs] + list(self.workers.values()):
-            process.kill()
+        for _, web in self.webs:
+            web.stop()
+        for worker in self.workers.values():
+            worker.kill()
 
 
 class Reader:

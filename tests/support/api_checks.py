@@ -1,65 +1,34 @@
-"""Helpers shared by the web app tests: waiting, Socket.IO event collection, response checks."""
+"""Checks of the API's answers, the same in every suite: the error shape, the result JSON, boxes, frame seqs."""
 from __future__ import annotations
 
 import math
-import time
-from pathlib import Path
 
-from api_checks import error_of  # noqa: F401  (re-exported for the tests)
-from polling import wait_until  # noqa: F401  (re-exported for the tests)
-
-ROOT = Path(__file__).resolve().parents[2]  # the repository
 DIGITS = set("0123456789")
 
 
-class SocketEvents:
-    """Wraps Flask-SocketIO's test client; collects what the server sends without losing events.
+def error_of(payload) -> tuple[str, str]:
+    """Check ``{"error": {"code", "message"}}`` (a dict, a Flask response or a requests-like response);
+    return (code, message)."""
+    if hasattr(payload, "get_json"):
+        payload = payload.get_json()
+    elif hasattr(payload, "json") and callable(payload.json):
+        payload = payload.json()
+    assert isinstance(payload, dict) and isinstance(payload.get("error"), dict), f"not an error payload: {payload!r}"
+    error = payload["error"]
+    assert set(error) == {"code", "message"}, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    return error["code"], error["message"]
 
-    The test client appends every event the server emits to ``client.queue`` (also from the
-    service's background threads). ``get_received`` rebuilds that list and can drop an event
-    appended meanwhile, so this class only reads the list and remembers which events it handed out.
-    """
 
-    def __init__(self, client):
-        self.client = client
-        self.claimed: set[int] = set()
-
-    def emit(self, event: str, *args) -> None:
-        self.client.emit(event, *args)
-
-    def events(self) -> list[tuple[str, object]]:
-        """(name, first argument) of every event received so far, in order."""
-        return [(e["name"], e["args"][0] if e["args"] else None) for e in list(self.client.queue)]
-
-    def wait(self, name: str, match=None, timeout: float = 30.0):
-        """The first not yet returned event ``name`` whose payload satisfies ``match``; (index, payload)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for index, (event, payload) in enumerate(self.events()):
-                if index in self.claimed or event != name or (match is not None and not match(payload)):
-                    continue
-                self.claimed.add(index)
-                return index, payload
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {name!r} event matching within {timeout:.0f} s; received: {self.summary()}")
-            time.sleep(0.02)
-
-    def answers(self, seq: int) -> list[tuple[str, dict]]:
-        """Every ``result`` or ``error`` event carrying ``seq``."""
-        return [(name, payload) for name, payload in self.events()
-                if name in ("result", "error") and isinstance(payload, dict) and payload.get("seq") == seq]
-
-    def summary(self) -> list:
-        out = []
-        for name, payload in self.events():
-            if isinstance(payload, dict):
-                short = {k: payload[k] for k in ("seq", "state", "error") if k in payload}
-                if "numbers" in payload:
-                    short["numbers"] = [n.get("text") for n in payload["numbers"]]
-                out.append((name, short))
-            else:
-                out.append((name, repr(payload)[:60]))
-        return out
+def seqs_accounted_for(answers: list[dict]) -> list[int]:
+    """The seqs a client's answers (``result``/``error`` payloads) account for, sorted: each answer's own, and the
+    ``dropped`` frames it replaced, sent just before it (the client numbers its frames 1, 2, 3...)."""
+    seqs = []
+    for payload in answers:
+        assert isinstance(payload.get("dropped"), int) and payload["dropped"] >= 0, payload
+        seqs += range(payload["seq"] - payload["dropped"], payload["seq"] + 1)
+    return sorted(seqs)
 
 
 def box_inside(inner, outer, tolerance: int = 0) -> bool:

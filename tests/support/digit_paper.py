@@ -121,6 +121,21 @@ def encode(image: np.ndarray, fmt: str = "PNG", **params) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=8)
+def number_png(text: str = "4071") -> bytes:
+    """``centred(text)`` as PNG bytes (cached): the upload most robustness tests send."""
+    return encode(centred(text))
+
+
+@functools.lru_cache(maxsize=2)
+def big_photo(seed: int = 0) -> bytes:
+    """A 12 MP JPEG photo of a number on grainy paper (about 2-3 MB): a slow-ish upload to read."""
+    rng = np.random.default_rng(seed)
+    page = centred("4071", size=(4000, 3000), height=600).astype(np.int16)
+    page = page + rng.integers(-25, 25, page.shape, dtype=np.int16)
+    return encode(np.clip(page, 0, 255).astype(np.uint8), "JPEG", quality=92)
+
+
 def y4m(frames_rgb: list[np.ndarray], fps: int = 15) -> bytes:
     """RGB uint8 frames (same even size) -> a YUV4MPEG2 (I420) file for Chromium's fake camera."""
     height, width = frames_rgb[0].shape[:2]
