@@ -1,7 +1,7 @@
 """Fixtures for the robustness tests: an in-process app for fuzzing and rules, gunicorn for faults and overload.
 
-The in-process app has the model in this process (INFERENCE "local") and is driven through Flask's and
-Flask-SocketIO's test clients, like tests/webapp. The gunicorn server is the production command (eventlet,
+The in-process app's model is the fake backend (tests/support/fake_backend.py: the real model's recorded
+answers) and it is driven through Flask's and Flask-SocketIO's test clients, like tests/webapp. The gunicorn server is the production command (eventlet,
 one worker, the model in a spawned ``python -m webapp.serving.worker``) with INFERENCE_TIMEOUT_S at 3 s, so that a
 hung worker is found quickly, and one trusted proxy hop, so that each test sends its uploads from an
 address of its own (X-Forwarded-For) and has its own upload limits.
@@ -21,32 +21,32 @@ SERVER_ENV = {"DIGIT_READER_INFERENCE_TIMEOUT_S": "3", "DIGIT_READER_TRUSTED_PRO
 
 
 @pytest.fixture(scope="session")
-def local_app():
-    """The app with TensorFlow in this process (fast); limits lifted."""
+def app(model_backend):
+    """The app in this process, its model answered by the fake backend (no TensorFlow); limits lifted."""
     from webapp import create_app
 
-    return create_app({"ASYNC_MODE": "threading", "TESTING": True, "INFERENCE": "local", **LIFTED})
+    return create_app({"ASYNC_MODE": "threading", "TESTING": True, "INFERENCE": model_backend, **LIFTED})
 
 
 @pytest.fixture
-def client(local_app):
-    return local_app.test_client()
+def client(app):
+    return app.test_client()
 
 
 @pytest.fixture
-def service(local_app):
-    return local_app.extensions["digit_reader"]
+def service(app):
+    return app.extensions["digit_reader"]
 
 
 @pytest.fixture
-def probe(local_app):
+def probe(app):
     """A Socket.IO test client of the in-process app whose handlers run synchronously (see SocketProbe)."""
     from tests.support.fuzz_cases import SocketProbe
     from webapp import socketio
 
-    server = local_app.wsgi_app.engineio_app
+    server = app.wsgi_app.engineio_app
     configured = server.async_handlers
-    probe = SocketProbe(local_app, socketio)
+    probe = SocketProbe(app, socketio)
     yield probe
     if probe.client.is_connected():
         probe.client.disconnect()

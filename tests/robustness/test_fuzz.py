@@ -144,14 +144,14 @@ def test_extreme_aspect_ratios_are_read_not_500(client, width, height):
 
 @pytest.mark.parametrize("model", ["../model_store/{name}", "{store}/{name}", "{store}//{name}", "./{name}",
                                    "{name}/", "/etc", "../../../../etc/passwd", "x" * 300, "{name}\0"])
-def test_model_must_be_a_name_in_the_store_never_a_path(local_app, client, model):
+def test_model_must_be_a_name_in_the_store_never_a_path(app, client, model):
     """A model parameter is looked up by name only: no path is opened, no extra copy of a model is loaded
     (each spelling of a path used to load one more), no server path is told to the client."""
     from training import store
 
-    store_dir = str(local_app.config["MODEL_STORE"] or store.STORE_DIR)
+    store_dir = str(app.config["MODEL_STORE"] or store.STORE_DIR)
     model = model.format(name=store.default_name(), store=store_dir)
-    backend = local_app.extensions["digit_reader"].backend
+    backend = app.extensions["digit_reader"].backend
     client.post(RECOGNIZE, data=number_png("7"), content_type="image/png")  # the default model is loaded
     loaded = len(backend.loaded)
     response = client.post(RECOGNIZE, data=number_png("7"), content_type="image/png", query_string={"model": model})
@@ -163,10 +163,10 @@ def test_model_must_be_a_name_in_the_store_never_a_path(local_app, client, model
     assert len(backend.loaded) == loaded, f"{model!r} loaded another model: {list(backend.loaded)}"
 
 
-def test_socket_frame_with_a_model_path_gets_unknown_model(probe, local_app):
+def test_socket_frame_with_a_model_path_gets_unknown_model(probe, app):
     from training import store
 
-    path = str((local_app.config["MODEL_STORE"] or store.STORE_DIR)) + "/" + store.default_name()
+    path = str((app.config["MODEL_STORE"] or store.STORE_DIR)) + "/" + store.default_name()
     received = probe.send("frame", [{"seq": 5, "image": number_png("7"), "model": path}], CASE_LIMIT_S)
     errors = [p for name, p in received if name == "error"]
     assert errors and errors[0]["seq"] == 5, received

@@ -50,13 +50,13 @@ def test_concurrency_limiter_keeps_nothing_for_idle_clients():
     assert limiter._active == {}
 
 
-def test_frame_slots_are_forgotten_when_clients_leave(local_app, service):
+def test_frame_slots_are_forgotten_when_clients_leave(app, service):
     from webapp import socketio
     from webapp.serving.service import Frame
 
-    socketio.server = local_app.wsgi_app.engineio_app
+    socketio.server = app.wsgi_app.engineio_app
     for i in range(20):
-        client = socketio.test_client(local_app, flask_test_client=local_app.test_client())
+        client = socketio.test_client(app, flask_test_client=app.test_client())
         client.emit("frame", {"seq": i, "image": b"junk"})
         wait_until(lambda: [e for e in client.get_received() if e["name"] == "error"], 10, "an answer")
         client.disconnect()
@@ -83,15 +83,15 @@ def test_a_slow_server_keeps_one_waiting_frame_per_client_and_tells_the_dropped(
     assert max(waiting_seen) <= 1
 
 
-def test_frames_of_many_clients_are_read_a_few_at_a_time_each_in_turn(local_app, service, monkeypatch):
+def test_frames_of_many_clients_are_read_a_few_at_a_time_each_in_turn(app, service, monkeypatch):
     """Six clients with a frame each while the server is busy: no more than FRAMES_READ_AT_ONCE frames are read
     at the same time (the rest wait in their slots), and every client gets its answer."""
     from webapp import socketio
 
-    socketio.server = local_app.wsgi_app.engineio_app
+    socketio.server = app.wsgi_app.engineio_app
     slow = slow_down(service, monkeypatch, 0.2)
     monkeypatch.setattr(service, "max_reading", 2)
-    clients = [socketio.test_client(local_app, flask_test_client=local_app.test_client()) for _ in range(6)]
+    clients = [socketio.test_client(app, flask_test_client=app.test_client()) for _ in range(6)]
     for seq, client in enumerate(clients):
         client.emit("frame", {"seq": seq, "image": number_png("7")})
     for seq, client in enumerate(clients):

@@ -30,26 +30,26 @@ def handshake(app, origin: str | None, host: str = "localhost"):
     return app.test_client().get(HANDSHAKE, headers=headers)
 
 
-def make_app(**config):
+def make_app(backend, **config):
     from webapp import create_app
 
-    return create_app({"ASYNC_MODE": "threading", "TESTING": True, "INFERENCE": "local", **config})
+    return create_app({"ASYNC_MODE": "threading", "TESTING": True, "INFERENCE": backend, **config})
 
 
-def test_socketio_accepts_only_same_origin_by_default(local_app):
-    assert local_app.config["CORS_ALLOWED_ORIGINS"] is None
-    assert handshake(local_app, "http://localhost").status_code == 200  # the page itself
-    assert handshake(local_app, None).status_code == 200  # not a browser: no Origin header
+def test_socketio_accepts_only_same_origin_by_default(app):
+    assert app.config["CORS_ALLOWED_ORIGINS"] is None
+    assert handshake(app, "http://localhost").status_code == 200  # the page itself
+    assert handshake(app, None).status_code == 200  # not a browser: no Origin header
     for origin in ("http://evil.example", "null", "http://localhost.evil.example", "https://localhost",
                    "http://localhost:8000"):
-        response = handshake(local_app, origin)
+        response = handshake(app, origin)
         assert response.status_code == 400, f"{origin} was accepted"
         assert b"origin" in response.get_data().lower()
 
 
-def test_socketio_allow_list_from_the_environment(monkeypatch):
+def test_socketio_allow_list_from_the_environment(model_backend, monkeypatch):
     monkeypatch.setenv("DIGIT_READER_CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")
-    app = make_app()
+    app = make_app(model_backend)
     assert handshake(app, "https://a.example").status_code == 200
     assert handshake(app, "https://b.example").status_code == 200  # after ", ": spaces are allowed
     assert handshake(app, "https://c.example").status_code == 400
@@ -257,14 +257,14 @@ def test_no_image_is_logged_even_at_debug_level(client, probe, caplog, capfd):
 
 # --- settings and secrets --------------------------------------------------------------------------
 
-def test_settings_and_secret_key_come_from_the_environment(monkeypatch):
+def test_settings_and_secret_key_come_from_the_environment(model_backend, monkeypatch):
     from webapp.config import DEFAULTS, from_environment
 
     secret = os.urandom(24).hex()
     monkeypatch.setenv("DIGIT_READER_SECRET_KEY", secret)
     monkeypatch.setenv("DIGIT_READER_MAX_PIXELS", "1234567")
     monkeypatch.setenv("DIGIT_READER_FRAMES_PER_SECOND", "12.5")
-    app = make_app()
+    app = make_app(model_backend)
     assert app.config["SECRET_KEY"] == secret
     assert app.config["MAX_PIXELS"] == 1234567 and app.config["FRAMES_PER_SECOND"] == 12.5
     client = app.test_client()
@@ -276,15 +276,15 @@ def test_settings_and_secret_key_come_from_the_environment(monkeypatch):
         assert key in from_environment({f"DIGIT_READER_{key}": raw}), key
 
 
-def test_no_secret_is_built_in(monkeypatch):
+def test_no_secret_is_built_in(model_backend, monkeypatch):
     monkeypatch.delenv("DIGIT_READER_SECRET_KEY", raising=False)
-    first, second = make_app(), make_app()
+    first, second = make_app(model_backend), make_app(model_backend)
     assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] != second.config["SECRET_KEY"]
     from webapp.config import DEFAULTS
 
     assert DEFAULTS["SECRET_KEY"] is None and DEFAULTS["REDIS_URL"] is None
     literal = re.compile(r"(SECRET_KEY|secret_key|password|PASSWORD)\s*[=:]\s*['\"][^'\"]{4,}['\"]")
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "webapp").glob("*.py"))
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "webapp").rglob("*.py"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if literal.search(line)]
     assert offenders == []
 

@@ -6,9 +6,11 @@ the same model gets the same logits, and so the same digits, confidences and box
 production. A line it has no recording of is read as blank paper (every step the CTC blank), which
 is what the real model answers for a line with no digit in it; the line is kept in ``misses``.
 
-``RecordingBackend`` wraps the real ``LocalBackend`` and records what it answers. Run the fast tests
-with ``--record-logits`` to write the recording again after a change to the model, the detector or
-the tests' images (``tests/webapp/test_recorded_logits.py`` checks it against the real model).
+``RecordingBackend`` wraps the real ``LocalBackend`` and records what it answers. After a change to the
+model, the detector, the preprocessing or the tests' images, write the recording again by running the fast
+tests with ``--record-logits`` (``tests/webapp/test_recorded_logits.py`` checks it against the real model):
+
+    .venv/bin/python -m pytest -m "not slow and not e2e and not redis" --record-logits
 """
 from __future__ import annotations
 
@@ -107,8 +109,12 @@ class RecordingBackend:
         self.real = real
         self.keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def __getattr__(self, name):  # state, info, device, start, stop: the real backend's
+    def __getattr__(self, name):  # state, info, device, stop: the real backend's
         return getattr(self.real, name)
+
+    def start(self) -> "RecordingBackend":
+        self.real.start()
+        return self
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         logits, info = self.real.predict(model, batch)
@@ -117,13 +123,7 @@ class RecordingBackend:
         return logits, info
 
     def save(self, path: Path = RECORDING) -> None:
-        """Merge this run's lines into the recording at ``path``."""
-        entries = {}
-        if path.exists():
-            with np.load(path) as saved:
-                entries = {k: (line, row) for k, line, row in zip(saved["keys"].tolist(), saved["lines"],
-                                                                  saved["logits"])}
-        entries.update(self.keys)
-        keys = sorted(entries)
-        np.savez_compressed(path, keys=np.array(keys), lines=np.stack([entries[k][0] for k in keys]),
-                            logits=np.stack([entries[k][1] for k in keys]).astype(np.float16))
+        """Write every line read in this run, and its logits, to ``path`` (replacing what was there)."""
+        keys = sorted(self.keys)
+        np.savez_compressed(path, keys=np.array(keys), lines=np.stack([self.keys[k][0] for k in keys]),
+                            logits=np.stack([self.keys[k][1] for k in keys]).astype(np.float16))

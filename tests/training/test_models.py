@@ -121,6 +121,7 @@ def test_cli_tiny_training_writes_a_complete_model_folder_and_evaluates(tmp_path
     assert run.returncode == 2 and "'crnn' model, not 'cnn'" in run.stderr and not (tmp_path / "wrong").exists()
 
 
+@pytest.mark.slow
 def test_cli_evaluate_names_the_models_that_exist_when_one_is_missing(tmp_path):
     run = _cli("evaluate", "no-such-model", store_dir=ROOT / "model_store")
     assert run.returncode == 2
@@ -162,6 +163,7 @@ def test_folding_batch_norm_keeps_what_the_model_computes(name, line_batch):
     np.testing.assert_allclose(folded.predict_on_batch(inputs), model.predict_on_batch(inputs), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_cli_train_refuses_a_bad_reuse_count_with_a_message(tmp_path):
     run = _cli("train", "--tiny", "--name", "never", "--reuse", "0", store_dir=tmp_path)
     assert run.returncode == 2 and "--reuse must be 1 or more" in run.stderr and not (tmp_path / "never").exists()

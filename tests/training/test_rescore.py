@@ -186,6 +186,7 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     assert rescorer["members_cut_by"] == [f"crnn {card['version']}"] * 3
 
 
+@pytest.mark.slow
 def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_saving_and_folding(tmp_path):
     import keras
 
@@ -210,6 +211,7 @@ def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_
     assert len(models.ensemble_members(larger)) == 3 and larger.output_shape == (None, 10)
 
 
+@pytest.mark.slow
 def test_a_trained_classifier_is_saved_without_its_optimizer(tmp_path):
     import keras
 
@@ -235,6 +237,7 @@ def _saved_parts(path: Path) -> set[str]:
         return set(weights.keys())
 
 
+@pytest.mark.slow
 def test_training_crops_are_the_same_whether_cut_here_or_in_data_processes(train_digits):
     from training import synth
     from training.rescore_train import LINES_PER_JOB, lines_to_crops
@@ -260,6 +263,7 @@ def test_only_lines_read_with_the_right_number_of_digits_give_labelled_crops():
     assert crops.shape == (0, segment.CROP_SIZE, segment.CROP_SIZE) and labels.shape == (0,)
 
 
+@pytest.mark.slow
 def test_a_run_cut_short_keeps_its_trained_classifiers_and_reuses_them_only_with_the_same_settings(
         tmp_path, monkeypatch, train_digits, capsys):
     from training import rescore_train

@@ -14,8 +14,16 @@ READY_TIMEOUT_S = 180  # a worker starting TensorFlow on a busy 2-core machine
 
 
 @pytest.fixture(scope="session")
+def app(model_backend):
+    """The app, its model answered by the fake backend (the real model's recorded answers; no TensorFlow)."""
+    from webapp import create_app
+
+    return create_app({**BASE_CONFIG, "INFERENCE": model_backend})
+
+
+@pytest.fixture(scope="session")
 def local_app():
-    """The app with TensorFlow in this process (fast; the model loads once per session)."""
+    """The app with the real model in this process (TensorFlow; for the slow tests of the model itself)."""
     from webapp import create_app
 
     return create_app({**BASE_CONFIG, "INFERENCE": "local"})
@@ -36,8 +44,8 @@ def process_app():
 
 
 @pytest.fixture
-def client(local_app):
-    return local_app.test_client()
+def client(app):
+    return app.test_client()
 
 
 @pytest.fixture
@@ -61,10 +69,3 @@ def connect():
         if client.is_connected():
             client.disconnect()
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the item, so fixtures can tell whether their test failed."""
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"rep_{report.when}", report)

@@ -90,8 +90,8 @@ def test_png_header_just_over_max_pixels_is_413(client):
     assert code == "payload_too_large" and "8000x8000" in message, message
 
 
-def test_real_image_over_a_small_max_pixels_is_413(local_app, client, monkeypatch):
-    recognizer = local_app.extensions["digit_reader"].recognizer
+def test_real_image_over_a_small_max_pixels_is_413(app, client, monkeypatch):
+    recognizer = app.extensions["digit_reader"].recognizer
     monkeypatch.setattr(recognizer, "max_pixels", 50_000)
     response = post_raw(client, encode(centred("4071", size=(480, 200))))  # 96,000 pixels
     assert response.status_code == 413, response.get_json()

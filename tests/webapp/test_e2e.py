@@ -228,8 +228,9 @@ def test_model_select_lists_the_models_and_the_one_in_use(ui):
     expect(select).to_be_enabled()
     options = select.locator("option")
     expect(options).to_have_count(len(models["models"]))
-    assert [options.nth(i).get_attribute("value") for i in range(options.count())] == \
-        [m["name"] for m in models["models"]]
+    default_first = [models["default"]] + [m["name"] for m in models["models"] if m["name"] != models["default"]]
+    assert [options.nth(i).get_attribute("value") for i in range(options.count())] == default_first
+    expect(options.first).to_contain_text("recommended")
     expect(select).to_have_value(models["active"])
     expect(page.locator("#status")).to_contain_text(models["active"])
     ui.assert_no_script_errors()

@@ -16,6 +16,8 @@ from tests.support.api_checks import assert_result_schema, error_of, texts, with
 from tests.support.digit_paper import centred, encode, photo
 from tests.support.polling import wait_until
 
+pytestmark = pytest.mark.slow  # each test starts a real inference process (TensorFlow)
+
 RECOGNIZE = "/api/v1/recognize"
 GOOD = encode(centred("4071"))
 

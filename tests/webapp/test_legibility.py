@@ -54,6 +54,7 @@ def test_a_tile_is_the_image_the_benchmark_sends(tmp_path):
     assert np.abs(shown.astype(int) - expected).mean() < 2
 
 
+@pytest.mark.slow
 def test_score_reads_the_set_with_the_app_and_saves_the_figures(tmp_path):
     digits = datasets.held_out_digits("validation")
     truths = [scenes.SCENES["canvas"](reader.scene_rng(reader.SEED, "canvas", i), digits)[1] for i in range(4)]

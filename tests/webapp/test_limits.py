@@ -14,8 +14,8 @@ GOOD = encode(centred("7"))
 
 
 @pytest.fixture
-def service(local_app):
-    return local_app.extensions["digit_reader"]
+def service(app):
+    return app.extensions["digit_reader"]
 
 
 def post(client, remote_addr: str = "127.0.0.1"):
@@ -54,9 +54,9 @@ def test_uploads_in_progress_are_limited_per_client_and_overall(service, client,
     assert post(client).status_code == 200  # slots given back
 
 
-def test_frames_past_the_rate_get_rate_limited_errors(service, connect, local_app, monkeypatch):
+def test_frames_past_the_rate_get_rate_limited_errors(service, connect, app, monkeypatch):
     monkeypatch.setattr(service, "frame_rate", RateLimiter(rate=0.01, burst=2))
-    sock = connect(local_app)
+    sock = connect(app)
     for seq in (1, 2, 3):
         sock.emit("frame", {"seq": seq, "image": GOOD})
     _, error = sock.wait("error", lambda p: p.get("seq") == 3, timeout=10)

@@ -10,8 +10,8 @@ from training import store
 
 
 @pytest.fixture
-def sock(local_app, connect):
-    return connect(local_app)
+def sock(app, connect):
+    return connect(app)
 
 
 def test_connecting_client_gets_status_ready(sock):

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT
 from tests.support.api_checks import assert_result_schema, texts
 from tests.support.digit_paper import centred, encode, photo
@@ -15,6 +17,7 @@ def run_webapp(*args, timeout=240):
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_recognize_prints_json_per_file_and_fails_on_a_bad_one(tmp_path):
     canvas, picture, junk = tmp_path / "canvas.png", tmp_path / "photo.jpg", tmp_path / "notes.png"
     canvas.write_bytes(encode(centred("4071")))
@@ -33,6 +36,7 @@ def test_recognize_prints_json_per_file_and_fails_on_a_bad_one(tmp_path):
     assert done.returncode == 1, "a file that could not be read must make the exit status non-zero"
 
 
+@pytest.mark.slow
 def test_recognize_of_good_files_exits_0(tmp_path):
     canvas = tmp_path / "canvas.png"
     canvas.write_bytes(encode(centred("86")))
