@@ -17,7 +17,7 @@ def test_the_recording_reads_as_the_real_model_reads_today():
     with np.load(RECORDING) as saved:
         keys, lines, recorded = saved["keys"].tolist(), saved["lines"], saved["logits"].astype(np.float32)
     models = sorted({key.split(":")[0] for key in keys})
-    assert len(keys) >= 20 and backend.default in models, f"recording of {len(keys)} lines, models {models}"
+    assert len(keys) >= 10 and backend.default in models, f"recording of {len(keys)} lines, models {models}"
     for model in models:
         chosen = [i for i, key in enumerate(keys) if key.startswith(model + ":")]
         batch = (lines[chosen].astype(np.float32) / 255.0)[..., None]  # back to the model's (n, 32, 256, 1) input
