@@ -2,13 +2,16 @@
 
     python -m benchmarks.reader                      # final numbers: MNIST test digits, 300 images a set
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
+    python -m benchmarks.reader --sets real          # real writers: pen-real paper-real usps optdigits
 
-Each set (see ``training.scenes``) renders images deterministically from a seed, sends the
-bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the store's
-default model unless ``--model``), and counts an image as read only when the list of numbers read
-equals the true list exactly: same texts, same order. Results go to ``benchmarks/results/`` as
-JSON and to stdout as a Markdown table; up to 8 failures a set are saved in ``benchmarks/out/``
-(the bytes sent, plus a copy with the detector's boxes drawn) for inspection.
+Each set (see ``training.scenes`` and ``training.real_scenes``) renders images deterministically from a
+seed, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
+store's default model unless ``--model``), and counts an image as read only when the list of numbers read
+equals the true list exactly: same texts, same order. A real set's truth is its one label as written
+(separators and spaces kept), read right when the numbers read, joined by spaces as the page shows them,
+equal it; its ``digits_only`` figure compares only the digits of both. Results go to
+``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set are saved in
+``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
-from training import datasets, scenes  # noqa: E402
+from training import datasets, real_scenes, realdata, scenes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
@@ -35,6 +38,10 @@ DEFAULT_COUNT = 300
 QUICK_COUNT = 40
 SAVED_FAILURES = 8  # images per set written to benchmarks/out/
 LISTED_FAILURES = 20  # truth vs read per set in the JSON
+MNIST_SETS = list(scenes.SCENES)
+REAL_SETS = list(real_scenes.REAL_SCENES)
+ALL_SETS = MNIST_SETS + REAL_SETS  # a set's place here seeds its images: append, never reorder
+SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "all": ALL_SETS}
 
 
 def make_recognizer(model: str | None):
@@ -47,7 +54,7 @@ def make_recognizer(model: str | None):
 
 def scene_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
     """One image's generator: fixed by the seed, the set and the index, whatever else is run."""
-    return np.random.default_rng([seed, list(scenes.SCENES).index(set_name), index])
+    return np.random.default_rng([seed, ALL_SETS.index(set_name), index])
 
 
 def detector_boxes(data: bytes) -> list[tuple[int, int, int, int]]:
@@ -59,11 +66,16 @@ def detector_boxes(data: bytes) -> list[tuple[int, int, int, int]]:
     return [region.box for region in detect.find_numbers(gray)]
 
 
+def file_safe(text: str) -> str:
+    """Text for a file name: letters, digits, "." and "-" kept, anything else (a "/", a space) "_"."""
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in text)
+
+
 def save_failure(name: str, index: int, data: bytes, truth: list[str], read: list[str],
                  boxes: list[tuple[int, int, int, int]]) -> str:
     """Write the bytes sent and a copy with the detector's boxes (red) drawn; return the file name."""
     ext = "png" if data[:4] == b"\x89PNG" else "jpg"
-    stem = f"{name}-{index:04d}_truth-{'-'.join(truth)}_read-{'-'.join(read) or 'none'}"
+    stem = f"{name}-{index:04d}_truth-{file_safe('-'.join(truth))}_read-{file_safe('-'.join(read)) or 'none'}"
     (OUT_DIR / f"{stem}.{ext}").write_bytes(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     for x, y, w, h in boxes:
@@ -74,50 +86,142 @@ def save_failure(name: str, index: int, data: bytes, truth: list[str], read: lis
 
 def clear_failures(name: str) -> None:
     """Remove the failure images a previous run saved for this set."""
-    for path in OUT_DIR.glob(f"{name}-*"):
+    for path in OUT_DIR.glob(f"{name}-[0-9]*"):
         path.unlink()
 
 
-def run_set(name: str, recognizer, digits: datasets.Digits, count: int, seed: int) -> dict:
-    """Render ``count`` images of one set, read each, and score exact reads."""
-    render = scenes.SCENES[name]
+# --- scoring -------------------------------------------------------------------------------------
+
+def reads_as_written(truth: list[str], read: list[str]) -> bool:
+    """A real set's one label as written, against the numbers read joined by spaces (as the page shows
+    them): "(408) 974-8980" is right read as one number or as "(408)" and "974-8980"."""
+    return " ".join(read) == " ".join(truth)
+
+
+def only_digits(texts: list[str]) -> str:
+    return "".join(c for text in texts for c in text if c.isdigit())
+
+
+def digits_match(truth: list[str], read: list[str]) -> bool:
+    """The digits read, in order, are the truth's digits (separators, spaces and splits aside)."""
+    return only_digits(truth) == only_digits(read)
+
+
+def expected_regions(name: str, truth: list[str]) -> int:
+    """How many numbers the detector should find: one per truth, or per space-separated part of a label."""
+    return len(" ".join(truth).split(" ")) if name in REAL_SETS else len(truth)
+
+
+def length_key(name: str, truth: list[str]) -> str:
+    """Singles by length (characters); multi by how many numbers the image holds."""
+    return f"{len(truth)} numbers" if name == "multi" else str(len(truth[0]))
+
+
+# --- one set -------------------------------------------------------------------------------------
+
+def read_one(name: str, recognizer, data: bytes, truth: list[str]) -> dict:
+    """Read one image with the app's recognizer and score it."""
+    start = time.perf_counter()
+    result = recognizer.recognize(data)
+    seconds = time.perf_counter() - start
+    read = [number["text"] for number in result["numbers"]]
+    ok = reads_as_written(truth, read) if name in REAL_SETS else read == truth
+    return {"truth": truth, "read": read, "confidence": [number["confidence"] for number in result["numbers"]],
+            "seconds": seconds, "ok": ok, "digits_ok": digits_match(truth, read)}
+
+
+def failure_record(name: str, index: int, data: bytes, record: dict, save: bool) -> dict:
+    """What the JSON lists of a failure: truth, reading, the detector's regions, and the saved file."""
+    boxes = detector_boxes(data)
+    failure = {"index": index, "truth": record["truth"], "read": record["read"], "confidence": record["confidence"],
+               "regions_found": len(boxes), "regions": [list(b) for b in boxes]}
+    if save:
+        failure["file"] = save_failure(name, index, data, record["truth"], record["read"], boxes)
+    return failure
+
+
+def run_set(name: str, recognizer, images, count: int, seed: int) -> dict:
+    """Render ``count`` images of one set (``images(rng, index)`` -> bytes, truth), read each, and score."""
     clear_failures(name)
-    correct, times, failures, detector_misses = 0, [], [], 0
-    by_length: dict[str, list[bool]] = {}
+    records, failures = [], []
     for index in range(count):
-        data, truth = render(scene_rng(seed, name, index), digits)
-        start = time.perf_counter()
-        result = recognizer.recognize(data)
-        times.append(time.perf_counter() - start)
-        read = [number["text"] for number in result["numbers"]]
-        ok = read == truth
-        correct += ok
-        # singles by digit count; multi by how many numbers the image holds
-        key = str(len(truth[0])) if name != "multi" else f"{len(truth)} numbers"
-        by_length.setdefault(key, []).append(ok)
-        if ok:
-            continue
-        boxes = detector_boxes(data)
-        detector_misses += len(boxes) != len(truth)
-        failure = {"index": index, "truth": truth, "read": read,
-                   "confidence": [number["confidence"] for number in result["numbers"]],
-                   "regions_found": len(boxes), "regions": [list(b) for b in boxes]}
-        if len(failures) < SAVED_FAILURES:
-            failure["file"] = save_failure(name, index, data, truth, read, boxes)
-        failures.append(failure)
-    return {
-        "images": count,
-        "read_exactly": correct,
-        "accuracy": correct / count,
-        "target": scenes.TARGETS[name],
-        "meets_target": correct / count >= scenes.TARGETS[name],
+        data, truth = images(scene_rng(seed, name, index), index)
+        record = read_one(name, recognizer, data, truth)
+        records.append(record)
+        if not record["ok"]:
+            failures.append(failure_record(name, index, data, record, len(failures) < SAVED_FAILURES))
+    return set_summary(name, records, failures)
+
+
+def set_summary(name: str, records: list[dict], failures: list[dict]) -> dict:
+    """Accuracy, timing, accuracy by length, and for a real set the digits-only figure and the slices."""
+    count, correct = len(records), sum(r["ok"] for r in records)
+    times = [r["seconds"] for r in records]
+    summary = {"images": count, "read_exactly": correct, "accuracy": correct / count}
+    if name in REAL_SETS:
+        digits_right = sum(r["digits_ok"] for r in records)
+        summary["digits_only"] = {"read": digits_right, "accuracy": digits_right / count}
+    else:
+        summary["target"] = scenes.TARGETS[name]
+        summary["meets_target"] = correct / count >= scenes.TARGETS[name]
+    summary.update({
         "ms_per_image": 1000 * float(np.mean(times)),
         "ms_p50": 1000 * float(np.median(times)),
-        "wrong_region_count": detector_misses,  # failures where the detector found too many or too few numbers
-        "by_length": {k: {"images": len(v), "accuracy": float(np.mean(v))} for k, v in sorted(by_length.items())},
-        "failures": failures[:LISTED_FAILURES],
-    }
+        # failures where the detector found too many or too few numbers
+        "wrong_region_count": sum(f["regions_found"] != expected_regions(name, f["truth"]) for f in failures),
+        "by_length": by_length(name, records),
+    })
+    if name in REAL_SETS:
+        summary["slices"] = slice_summary(records)
+    summary["failures"] = failures[:LISTED_FAILURES]
+    return summary
 
+
+def by_length(name: str, records: list[dict]) -> dict:
+    groups: dict[str, list[bool]] = {}
+    for record in records:
+        groups.setdefault(length_key(name, record["truth"]), []).append(record["ok"])
+    return {k: {"images": len(v), "accuracy": float(np.mean(v))} for k, v in sorted(groups.items())}
+
+
+def slice_summary(records: list[dict]) -> dict:
+    """Per slice (``real_scenes.SLICES``) that holds any image: how many, and the share read exactly and
+    by digits only."""
+    slices = {}
+    for slice_name in real_scenes.SLICES:
+        chosen = [r for r in records if slice_name in real_scenes.label_slices(" ".join(r["truth"]))]
+        if chosen:
+            slices[slice_name] = {"images": len(chosen), "accuracy": float(np.mean([r["ok"] for r in chosen])),
+                                  "digits_only_accuracy": float(np.mean([r["digits_ok"] for r in chosen]))}
+    return slices
+
+
+# --- what each set renders -------------------------------------------------------------------------
+
+def mnist_images(name: str, digits: datasets.Digits):
+    """An MNIST set's images: the scene draws its own digits from ``digits``."""
+    render = scenes.SCENES[name]
+    return lambda rng, index: render(rng, digits)
+
+
+def real_images(name: str, items: list, seed: int):
+    """A real set's images: image i shows item ``order[i]`` of a seeded order of the held-out items."""
+    order = np.random.default_rng([seed, ALL_SETS.index(name)]).permutation(len(items))
+    render = real_scenes.REAL_SCENES[name]
+    return lambda rng, index: render(rng, items[order[index]])
+
+
+def real_source(name: str, split: str, items: list) -> dict:
+    """Where a real set's items come from, for the report."""
+    if name in real_scenes.SCAN_LOADERS:
+        what = (f"{name} test file" if split == "test" else
+                f"{name} train file, the seeded {real_scenes.SCAN_VALIDATION_SHARE:.0%} (real_scenes.held_out_scans)")
+    else:
+        what = f"UNIPEN strings of the {split} labs {' '.join(realdata.split_labs(split))}"
+    return {"split": split, "source": what, "items": len(items)}
+
+
+# --- the run ---------------------------------------------------------------------------------------
 
 def markdown_table(sets: dict[str, dict]) -> str:
     rows = ["| set | images | read exactly | target | ms/image |", "|---|---:|---:|---:|---:|"]
@@ -128,21 +232,61 @@ def markdown_table(sets: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def markdown_real_table(sets: dict[str, dict]) -> str:
+    rows = ["| set | images | read exactly | digits only | ms/image |", "|---|---:|---:|---:|---:|"]
+    for name, r in sets.items():
+        rows.append(f"| {name} | {r['images']} | {100 * r['accuracy']:.1f}% "
+                    f"| {100 * r['digits_only']['accuracy']:.1f}% | {r['ms_per_image']:.0f} |")
+    return "\n".join(rows)
+
+
+def markdown_slices_table(sets: dict[str, dict]) -> str:
+    rows = ["| set | slice | images | read exactly | digits only |", "|---|---|---:|---:|---:|"]
+    for name, r in sets.items():
+        for slice_name, s in r["slices"].items():
+            rows.append(f"| {name} | {slice_name} | {s['images']} | {100 * s['accuracy']:.1f}% "
+                        f"| {100 * s['digits_only_accuracy']:.1f}% |")
+    return "\n".join(rows)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reader", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test",
-                        help="MNIST test digits (final numbers) or the held-out validation digits (development)")
+                        help="held-out data: test (final numbers: MNIST test digits, UNIPEN test labs, USPS "
+                             "zip.test, optdigits .cv) or validation (development)")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"images per set (default {DEFAULT_COUNT})")
+    size.add_argument("--count", type=int, default=DEFAULT_COUNT,
+                      help=f"images per set (default {DEFAULT_COUNT}; a real set has at most its items)")
     size.add_argument("--quick", action="store_const", const=QUICK_COUNT, dest="count",
                       help=f"{QUICK_COUNT} images per set")
     parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
-    parser.add_argument("--sets", nargs="+", choices=list(scenes.SCENES), default=list(scenes.SCENES))
+    parser.add_argument("--sets", nargs="+", choices=ALL_SETS + list(SET_GROUPS), default=MNIST_SETS,
+                        help="sets, or groups: mnist (the default), real, all")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
-                                                   "or reader-validation.json with --digits validation)")
+                                                   "reader-real.json when every set is real, "
+                                                   "-validation before .json with --digits validation)")
     return parser.parse_args(argv)
+
+
+def chosen_sets(names: list[str]) -> list[str]:
+    """The sets named, groups expanded, each once, in the order given."""
+    expanded = [set_name for name in names for set_name in SET_GROUPS.get(name, [name])]
+    return list(dict.fromkeys(expanded))
+
+
+def results_path(names: list[str], split: str) -> Path:
+    stem = "reader-real" if all(name in REAL_SETS for name in names) else "reader"
+    return RESULTS_DIR / (f"{stem}.json" if split == "test" else f"{stem}-validation.json")
+
+
+def set_images(name: str, split: str, seed: int, count: int, digits: datasets.Digits | None):
+    """A set's image maker, how many images it gives, and (for a real set) its source."""
+    if name in MNIST_SETS:
+        return mnist_images(name, digits), count, None
+    items = real_scenes.set_items(name, split)
+    return real_images(name, items, seed), min(count, len(items)), real_source(name, split, items)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,31 +294,46 @@ def main(argv: list[str] | None = None) -> int:
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
-    digits = datasets.held_out_digits(args.digits)
+    names = chosen_sets(args.sets)
+    digits = datasets.held_out_digits(args.digits) if any(n in MNIST_SETS for n in names) else None
     recognizer, backend = make_recognizer(args.model)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    sets = {}
-    for name in args.sets:
-        sets[name] = run_set(name, recognizer, digits, args.count, args.seed)
-        print(f"{name}: {sets[name]['read_exactly']}/{args.count} read exactly", file=sys.stderr)
+    sets, sources = {}, {}
+    for name in names:
+        images, count, source = set_images(name, args.digits, args.seed, args.count, digits)
+        sets[name] = run_set(name, recognizer, images, count, args.seed)
+        if source:
+            sources[name] = source
+        print(f"{name}: {sets[name]['read_exactly']}/{count} read exactly", file=sys.stderr)
     report = {
         "benchmark": "reader",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": backend.info,
         "device": backend.device,
-        "digits": {"split": args.digits, "source": digits.source, "count": len(digits)},
+        **({"digits": {"split": args.digits, "source": digits.source, "count": len(digits)}} if digits else {}),
+        **({"real_data": sources} if sources else {}),
         "seed": args.seed,
         "images_per_set": args.count,
         "sets": sets,
     }
-    path = args.json or RESULTS_DIR / ("reader.json" if args.digits == "test" else "reader-validation.json")
+    path = args.json or results_path(names, args.digits)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
-    info = report["model"]
-    print(f"Reader benchmark: model {info['name']} ({info['version']}), {args.digits} digits ({digits.source}), "
-          f"{args.count} images a set, seed {args.seed}, {backend.device}\n")
-    print(markdown_table(sets))
+    print_tables(report, args.digits)
     return 0
+
+
+def print_tables(report: dict, split: str) -> None:
+    info, sets = report["model"], report["sets"]
+    mnist = {name: r for name, r in sets.items() if name in MNIST_SETS}
+    real = {name: r for name, r in sets.items() if name in REAL_SETS}
+    source = f"MNIST {report['digits']['source']}" if "digits" in report else "real writers"
+    print(f"Reader benchmark: model {info['name']} ({info['version']}), {split} data ({source}), "
+          f"up to {report['images_per_set']} images a set, seed {report['seed']}, {report['device']}\n")
+    if mnist:
+        print(markdown_table(mnist))
+    if real:
+        print(("\n" if mnist else "") + markdown_real_table(real) + "\n\nSlices:\n\n" + markdown_slices_table(real))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,235 @@
+"""Scenes of real people's handwriting, from writers held out of training (issue 22).
+
+The reader benchmark (``benchmarks.reader``) measures the app on them:
+
+- ``pen-real``: a UNIPEN string's pen strokes drawn as the page's draw canvas draws them (``training.pen``:
+  round pen, canvas height / 18 wide, black on white), sent as the canvas's PNG at a size the page has.
+- ``paper-real``: the same strokes as ink on paper, photographed: ``pen.ink_mask`` (a ballpoint's width and
+  its thinning where the pen moved fast) on ``training.scenes``'s sheet, desk, light, tilt, camera and JPEG.
+  Nothing here comes from the training renderer (``training.synth.render``).
+- ``usps`` and ``optdigits``: one scanned digit each, upscaled as a scanner at a higher resolution would
+  see it, as ink on a crop of paper.
+
+Each ``render_*(rng, item)`` is pure and deterministic, like ``training.scenes``'s, and returns
+``(image_bytes, [truth])``: the UNIPEN label as written (separators and spaces kept), or the scan's digit.
+``SLICES`` sorts labels into the slices the benchmark reports (``label_slices``). No TensorFlow.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from training import pen, scenes
+from training.datasets import Digits
+from training.realdata import DIGITS, SEPARATORS, PenSample, load_optdigits, load_unipen, load_usps
+
+# --- the page's canvas ----------------------------------------------------------------------------
+
+# The draw canvas is 5:2 on every screen (app.css .stack--draw); its backing store is CSS size x
+# devicePixelRatio, the 1-px border included as in scenes.CANVAS_SIZES (the page and panel take 50 CSS px
+# of a phone's width, 66 of a wider window's).
+PEN_CANVAS_SIZES = (
+    (974, 390),  # a 1280-px desktop window, 1x
+    (750, 300),  # a narrow desktop window, 1x
+    (1020, 408),  # a 390-px phone held upright, 3x
+    (620, 248),  # a 360-px phone held upright, 2x
+    (2334, 933),  # an 844-px phone on its side, 3x
+)
+PEN_CANVAS_FILL = scenes.CANVAS_FILL  # the ink's height as a share of the canvas height, when it fits
+CANVAS_ROOM = scenes.CANVAS_ROOM
+MIN_SQUEEZE = scenes.MIN_SQUEEZE  # a long string is written narrower to fit, down to 70% of its width
+MAX_PEN_SHARE = scenes.MAX_PEN_SHARE  # the pen at most 1/5 of the ink's height, while the string fits
+
+
+def ink_aspect(sample: PenSample) -> float:
+    """Width / height of the sample's centre line (a lone "1" is narrow, a phone number some 8 wide)."""
+    width, height = pen.extent(sample.strokes)
+    return width / max(height, 1e-6)
+
+
+def canvas_ink_size(rng: np.random.Generator, aspect: float, width: int, height: int) -> tuple[float, float]:
+    """The centre line's height in px on a ``width`` x ``height`` canvas and the horizontal squeeze: 45-80%
+    of the canvas height, less when the string, squeezed to 70%, would not fit across; never so small
+    that the pen is over a fifth of it while it fits."""
+    pen_width = height * pen.PEN_SHARE
+    room = CANVAS_ROOM * width - pen_width
+    most = min(PEN_CANVAS_FILL[1] * height, CANVAS_ROOM * height - pen_width, room / (aspect * MIN_SQUEEZE))
+    least = min(max(PEN_CANVAS_FILL[0] * height, pen_width / MAX_PEN_SHARE), most)
+    ink_height = rng.uniform(least, most)
+    return ink_height, min(1.0, room / max(aspect * ink_height, 1e-6))
+
+
+def squeezed(sample: PenSample, squeeze: float) -> PenSample:
+    """The sample written ``squeeze`` times as wide (its tablet resolution kept for smoothing)."""
+    if squeeze >= 1.0:
+        return sample
+    return replace(sample, strokes=tuple(s * np.float32([squeeze, 1.0]) for s in sample.strokes))
+
+
+def canvas_offset(rng: np.random.Generator, ink_size: tuple[float, float], size: tuple[int, int],
+                  pen_width: float) -> tuple[float, float]:
+    """Where the centre line's box starts: anywhere that leaves 2% of white round the inked box."""
+    (ink_w, ink_h), (width, height) = ink_size, size
+    x = rng.uniform(0.02 * width, max(0.02 * width, 0.98 * width - ink_w - pen_width))
+    y = rng.uniform(0.02 * height, max(0.02 * height, 0.98 * height - ink_h - pen_width))
+    return x + pen_width / 2, y + pen_width / 2
+
+
+def canvas_png(gray: np.ndarray) -> bytes:
+    """A grayscale canvas as ``canvas.toBlob`` sends it: an opaque RGBA PNG."""
+    _, buf = cv2.imencode(".png", cv2.merge([gray, gray, gray, np.full_like(gray, 255)]))
+    return buf.tobytes()
+
+
+def render_pen_canvas(rng: np.random.Generator, sample: PenSample) -> tuple[bytes, list[str]]:
+    """A UNIPEN string drawn on the page's canvas with the page's pen -> PNG bytes, [label]."""
+    width, height = PEN_CANVAS_SIZES[int(rng.integers(len(PEN_CANVAS_SIZES)))]
+    pen_width = height * pen.PEN_SHARE
+    aspect = ink_aspect(sample)
+    ink_height, squeeze = canvas_ink_size(rng, aspect, width, height)
+    offset = canvas_offset(rng, (aspect * ink_height * squeeze, ink_height), (width, height), pen_width)
+    gray = pen.render(squeezed(sample, squeeze), (width, height), ink_height, offset, pen_width)
+    return canvas_png(gray), [sample.label]
+
+
+# --- ink on paper, photographed -------------------------------------------------------------------
+
+PAPER_CAMERA = scenes.PHOTO  # frames 1280x720 and 640x480, ink 40-120 px tall
+PAPER_PEN_SHARE = (0.05, 0.11)  # a ballpoint's or felt tip's line, as a share of the string's height
+PAPER_PEN_SPEED = (0.0, 0.6)  # how much a fast stroke thins the line (0: a felt tip's even line)
+
+
+def paper_ink(rng: np.random.Generator, sample: PenSample, ink_height: float) -> np.ndarray:
+    """The sample's strokes as pen ink, ``ink_height`` px tall (pen included), alpha 0..1."""
+    return pen.ink_mask(sample, max(int(round(ink_height)), 8), pen_share=rng.uniform(*PAPER_PEN_SHARE),
+                        speed=rng.uniform(*PAPER_PEN_SPEED))
+
+
+def paper_ink_height(rng: np.random.Generator, aspect: float, room: float) -> float:
+    """The string's height in the frame: the camera's digit heights, less if it would not fit across."""
+    low, high = PAPER_CAMERA.digit_height
+    most = room / max(aspect + 0.1, 0.5)  # the pen's width on each side, and a lone "1" still some height
+    return rng.uniform(min(low, most), min(high, most))
+
+
+def render_pen_paper(rng: np.random.Generator, sample: PenSample) -> tuple[bytes, list[str]]:
+    """A UNIPEN string written in ink on paper (plain or ruled), photographed by a phone -> JPEG, [label]."""
+    width, height = PAPER_CAMERA.frames[int(rng.integers(len(PAPER_CAMERA.frames)))]
+    sheet = scenes.choose_sheet(rng, width, height)
+    x0, y0, x1, y1 = scenes.writable(sheet, width, height)
+    ink_height = paper_ink_height(rng, ink_aspect(sample), x1 - x0)
+    sheet = sheet.rule(ink_height, rng)
+    mask = scenes.shrink_to(paper_ink(rng, sample, ink_height), x1 - x0, y1 - y0)
+    x = rng.uniform(x0, max(x0, x1 - mask.shape[1]))
+    y = rng.uniform(y0, max(y0, y1 - mask.shape[0]))
+    y = min(max(scenes.on_ruling(rng, sheet, y + mask.shape[0]) - mask.shape[0], y0), y1 - mask.shape[0])
+    ink = np.zeros((height, width), np.float32)
+    scenes.place(ink, mask, int(round(x)), int(round(y)))
+    return scenes.photograph(rng, PAPER_CAMERA, width, height, sheet, ink), [sample.label]
+
+
+# --- scanned digits (USPS, optdigits) -------------------------------------------------------------
+
+
+class ScanDigit(NamedTuple):
+    image: np.ndarray  # uint8, white ink on black, as realdata loads it (16x16 or 32x32)
+    label: int
+
+
+SCANNER = scenes.Camera(frames=(), digit_height=(32.0, 96.0), jpeg_quality=(100, 100), blur=(0.3, 0.7),
+                        noise=(0.5, 2.0), contrast=(0.95, 1.0), motion_blur=0.0, vignette=(0.0, 0.0))
+SCAN_MARGIN = (0.3, 1.2)  # paper round the digit on each side, in digit heights
+SCAN_SOFTEN = 0.4  # blur the upscaled bitmap by this share of one source pixel: a scan has no staircase
+
+
+def scanned_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
+    """A source digit upscaled to ``digit_height`` px as a finer scan of the same ink would show it: its
+    pixels' staircase smoothed, the ink opaque with a thin edge. Alpha 0..1."""
+    scale = digit_height / image.shape[0]
+    size = (max(1, int(round(image.shape[1] * scale))), max(1, int(round(digit_height))))
+    alpha = cv2.resize(image.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_LINEAR)
+    alpha = cv2.GaussianBlur(alpha, (0, 0), max(SCAN_SOFTEN * scale, 0.3))
+    return np.clip((alpha - 0.25) / 0.5, 0.0, 1.0)
+
+
+def render_scan(rng: np.random.Generator, digit: ScanDigit) -> tuple[bytes, list[str]]:
+    """One scanned digit on a crop of paper, 32-96 px tall with 0.3-1.2 digit heights of paper round it,
+    in a pen's ink colour; the scanner's light is even, its blur and noise slight -> PNG bytes, [digit]."""
+    digit_height = rng.uniform(*SCANNER.digit_height)
+    top, bottom, left, right = (int(round(rng.uniform(*SCAN_MARGIN) * digit_height)) for _ in range(4))
+    ink = cv2.copyMakeBorder(scanned_ink(digit.image, digit_height), top, bottom, left, right,
+                             cv2.BORDER_CONSTANT, value=0.0)
+    height, width = ink.shape
+    sheet = scenes.Sheet((0, 0, width, height), scenes.paper_colour(rng), ruled=False)
+    surface = scenes.ink_on(rng, scenes.paper(rng, sheet, width, height), ink)
+    _, buf = cv2.imencode(".png", cv2.cvtColor(scenes.camera_faults(rng, surface, SCANNER), cv2.COLOR_RGB2BGR))
+    return buf.tobytes(), [str(digit.label)]
+
+
+# --- the held-out items of each set ---------------------------------------------------------------
+
+SCAN_VALIDATION_SHARE = 0.1  # USPS and optdigits have no validation file: a seeded tenth of train
+SCAN_VALIDATION_SEED = 22
+SCAN_LOADERS = {"usps": load_usps, "optdigits": load_optdigits}
+
+
+def scan_validation_indices(count: int) -> np.ndarray:
+    """Which of a scan source's ``count`` training digits are its validation digits (sorted): a fixed
+    ``SCAN_VALIDATION_SHARE``, seeded. They share writers with the rest of the training file."""
+    chosen = np.random.default_rng(SCAN_VALIDATION_SEED).permutation(count)[: round(SCAN_VALIDATION_SHARE * count)]
+    return np.sort(chosen)
+
+
+def held_out_scans(source: str, split: str) -> Digits:
+    """``source``'s ("usps", "optdigits") test file, or its validation tenth of the training file."""
+    load = SCAN_LOADERS[source]
+    if split == "test":
+        return load("test")
+    if split != "validation":
+        raise ValueError(f"held-out split is test or validation, got {split!r}")
+    train = load("train")
+    chosen = scan_validation_indices(len(train))
+    return Digits(train.images[chosen], train.labels[chosen], f"{source}-train-validation")
+
+
+def set_items(name: str, split: str) -> list:
+    """The held-out items a real set renders: UNIPEN strings of ``split`` (pen sets) or ``ScanDigit``s."""
+    if name in SCAN_LOADERS:
+        digits = held_out_scans(name, split)
+        return [ScanDigit(image, int(label)) for image, label in zip(digits.images, digits.labels)]
+    return load_unipen("strings", split)
+
+
+REAL_SCENES = {"pen-real": render_pen_canvas, "paper-real": render_pen_paper, "usps": render_scan,
+               "optdigits": render_scan}
+
+
+# --- slices ---------------------------------------------------------------------------------------
+
+
+def has_repeated_digit(label: str) -> bool:
+    """Two equal digits in a row ("1100"), where a reader may drop one."""
+    return any(a == b and a in DIGITS for a, b in zip(label, label[1:]))
+
+
+def has_separator(label: str) -> bool:
+    return any(c in SEPARATORS or c == " " for c in label)
+
+
+def is_long(label: str) -> bool:
+    return len(label) >= 9
+
+
+def is_single_digit(label: str) -> bool:
+    return len(label) == 1 and label in DIGITS
+
+
+SLICES = {"repeated": has_repeated_digit, "separators": has_separator, "long": is_long, "single": is_single_digit}
+
+
+def label_slices(label: str) -> list[str]:
+    """The slices ``label`` belongs to, in ``SLICES``'s order."""
+    return [name for name, belongs in SLICES.items() if belongs(label)]
