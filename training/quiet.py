@@ -49,7 +49,9 @@ def quiet_tensorflow(verbose: bool = False) -> None:
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = str(QUIET_LEVEL)
     with native_stderr_captured():
-        import keras  # noqa: F401
-        import tensorflow as tf
+        import keras
 
-        tf.config.list_physical_devices("GPU")  # loads the CUDA stubs, which say "no driver" on a CPU machine
+        if keras.backend.backend() == "tensorflow":  # a GPU box may train with KERAS_BACKEND=jax and no TensorFlow
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")  # loads the CUDA stubs, which say "no driver" on a CPU machine
