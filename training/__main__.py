@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("learning-rate", float), ("patience", int), ("max-length", int), ("max-angle", float),
                        ("clean-fraction", float), ("pen-fraction", float), ("elastic", float),
                        ("validation-strings", int), ("test-strings", int), ("seed", int), ("workers", int),
-                       ("processes", int), ("reuse", int), ("hard-digits", float)):
+                       ("processes", int), ("reuse", int), ("hard-digits", float), ("real-fraction", float),
+                       ("repeat-fraction", float)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")

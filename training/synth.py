@@ -1,4 +1,4 @@
-"""Seeded, deterministic generator of written digit strings built from MNIST digits.
+"""Seeded, deterministic generator of written digit strings built from MNIST digits (and real handwriting).
 
 As in the write-up: digits stacked left to right (or top to bottom), each rotated at random
 within ``max_angle`` degrees (at most 45, so 6 and 9 stay apart), scaled, and shifted at random
@@ -6,17 +6,26 @@ without touching its neighbours, any length from ``min_length`` to ``max_length`
 that, what real input needs: stroke thickness, both polarities, paper texture and ruled lines,
 uneven light, slight perspective, blur, noise and JPEG artefacts.
 
+With ``real_fraction`` > 0, that share of the strings is real handwriting of the train split only
+(``RealStrings``, issue 22): UNIPEN digits of one writer drawn from their pen strokes and laid out as a
+hand writes (gaps that vary down to touching, a drifting baseline, sizes that vary, runs of one digit on
+purpose), whole digit-only UNIPEN strings, and USPS and optdigits scans as further writers.
+
 ``SequenceGenerator.sample`` gives a raw grayscale crop (as the app's detector would cut from
 a photo); ``SequenceGenerator.batch`` passes crops through ``preprocess.normalize_line``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
-from training import preprocess
+from training import preprocess, realdata
+from training.pen import ink_mask
+from training.realdata import PenSample
 from training.strokes import draw_pen, full_strength, pen_path
 from training.datasets import Digits
 
@@ -40,6 +49,13 @@ class SynthConfig:
     pen_widths: tuple[float, float] = (0.06, 0.2)  # the pen's width as a share of the digit height
     flagged_ones: float = 0.3  # share of 1s given the up-stroke most of Europe writes (MNIST's are mostly bare)
     elastic: float = 0.0  # most a digit's ink moves in an elastic distortion, in pixels of MNIST's 28 (0: none)
+    real_fraction: float = 0.0  # share of strings of real handwriting, train split only (RealStrings; 0: MNIST only)
+    repeat_fraction: float = 0.3  # share of composed real strings of 2+ digits given a run of one digit ("3200")
+    real_whole_fraction: float = 0.15  # share of real strings that are whole digit-only UNIPEN strings
+    real_scan_fraction: float = 0.25  # share of composed real strings made of USPS or optdigits scans
+    real_seed_layout: float = 0.25  # share of composed real strings laid out by the seed's rules (compose)
+    real_canvas_fraction: float = 0.5  # share of pen-drawn real strings shown as the page's canvas shows them
+    real_pen_widths: tuple[float, float] = (0.05, 0.22)  # pen width as a share of the digit height: any pen
 
     def __post_init__(self):
         if not 0 <= self.max_angle <= 45:
@@ -48,18 +64,25 @@ class SynthConfig:
             raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}..{self.max_length}")
         if not 0 <= self.elastic <= 8:
             raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
-        for share in ("clean_fraction", "pen_fraction"):
+        for share in ("clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction", "real_whole_fraction",
+                      "real_scan_fraction", "real_seed_layout", "real_canvas_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
 
 
 @dataclass
 class Sample:
-    """One generated string: ``image`` uint8 (H, W) crop, ``text`` its digits, ``boxes`` (x, y, w, h) per digit."""
+    """One generated string: ``image`` uint8 (H, W) crop, ``text`` its digits, ``boxes`` (x, y, w, h) per digit
+    (none for a whole UNIPEN string: where its digits are is not known). ``origin``: "mnist", "unipen",
+    "unipen-string", "usps-train" or "optdigits-train"; ``writers``: each digit's writer (real handwriting);
+    ``repeat``: a run of one digit was put in on purpose (``repeat_fraction``)."""
 
     image: np.ndarray
     text: str
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+    origin: str = "mnist"
+    writers: tuple[str, ...] = ()
+    repeat: bool = False
 
 
 def encode_labels(texts: list[str], max_length: int) -> np.ndarray:
@@ -218,14 +241,17 @@ class SequenceGenerator:
         self.digits = digits
         self.config = config
         self.seed = seed
+        self.real = RealStrings(load_real_pool(), config) if config.real_fraction else None
 
     def rng(self, *key: int) -> np.random.Generator:
         """A generator for one item, fixed by the seed and the key (epoch, index...)."""
         return np.random.default_rng([self.seed, *key])
 
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
-        """One string: pick digits, transform, compose, pad and render."""
+        """One string: pick digits, transform, compose, pad and render (or one of real handwriting)."""
         cfg = self.config
+        if cfg.real_fraction and rng.random() < cfg.real_fraction:  # draws only when asked: MNIST strings as before
+            return self.real.sample(rng, length)
         length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
         picks = rng.integers(0, len(self.digits), length)
         height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
@@ -254,6 +280,234 @@ class SequenceGenerator:
         samples = [self.sample(rng, length) for _ in range(size)]
         inputs = np.stack([preprocess.normalize_line(s.image)[0] for s in samples])
         return inputs, [s.text for s in samples]
+
+
+# --------------------------------------------------------------------------- real handwriting (issue 22)
+
+REAL_TILT = 5.0  # most a real digit is turned, in degrees: its writer's own slant is already in it
+REAL_SLANT = 0.25  # most a string's slant is changed by (a shear: x moves this share of the height)
+REAL_SIZES = (0.85, 1.15)  # a digit's height as a share of its string's
+REAL_GAPS = (-0.1, 0.45)  # a writer's mean gap between digits, as a share of the height: below 0 they overlap
+GAP_JITTER = 0.12  # each gap differs from the writer's mean by up to this share of the height
+MOST_OVERLAP = 0.25  # digits overlap by at most this share of the narrower one's width
+BASELINE_DRIFT = 0.08  # the baseline rises or falls by up to this share of the height per digit
+BASELINE_JITTER = 0.03  # and each digit sits off it by about this share (standard deviation)
+RUN_LENGTHS, RUN_ODDS = (2, 3), (0.6, 0.4)  # a repeated digit is written twice or three times in a row
+ZERO_RUNS = 0.5  # of the runs, this share are of 0s ("00", "000") where the writer wrote a 0
+SPEED_SHARE, SPEEDS = 0.5, (0.3, 1.0)  # pen strings with speed-dependent thickness, and how strong (pen.py)
+CANVAS_HEIGHT = 40  # the page's canvas draws numbers large: pen strings shown as it shows them are at least this tall
+WHOLE_STRING_HEIGHTS = (1.0, 1.3)  # a whole string's ink height, as a share of a digit's (digits differ in height)
+
+
+def is_digit_string(label: str) -> bool:
+    """Digits only: no separators or spaces (the alphabet is 0-9 for now)."""
+    return bool(label) and set(label) <= realdata.DIGITS
+
+
+class RealPool:
+    """Real handwriting of the train split only (``training/data/SPLITS.json``): UNIPEN single digits grouped by
+    writer, whole digit-only UNIPEN strings (both pen strokes), and scanned digits (USPS and optdigits train,
+    each set one more writer)."""
+
+    def __init__(self, digits: list[PenSample], strings: list[PenSample], scans: tuple[Digits, ...]):
+        self.by_writer: dict[str, list[PenSample]] = {}
+        for sample in digits:
+            self.by_writer.setdefault(sample.writer, []).append(sample)
+        self.writer_names = sorted(self.by_writer)
+        self.labels = {w: np.array([int(s.label) for s in self.by_writer[w]]) for w in self.writer_names}
+        self.writer_odds = _odds([len(self.by_writer[w]) for w in self.writer_names])  # each digit equally likely
+        self.strings = strings
+        self.scans = scans
+        self.scan_odds = _odds([len(d) for d in scans])
+
+    def describe(self) -> dict:
+        """What the pool holds, for a model's card."""
+        return {"unipen": f"UNIPEN train split ({', '.join(realdata.split_labs('train'))}; training/data/SPLITS.json)",
+                "unipen_writers": len(self.by_writer), "unipen_digits": sum(map(len, self.by_writer.values())),
+                "unipen_strings": len(self.strings),
+                "scans": {d.source: len(d) for d in self.scans},
+                "scan_files": {"usps-train": f"USPS {realdata.USPS_FILES['train']}",
+                               "optdigits-train": f"optdigits {realdata.OPTDIGITS_FILES['train']}"}}
+
+
+def _odds(counts: list[int]) -> np.ndarray:
+    counts = np.asarray(counts, np.float64)
+    return counts / counts.sum()
+
+
+@lru_cache(maxsize=1)
+def load_real_pool() -> RealPool:
+    """The train split's real handwriting (once per process): UNIPEN digits and the one-digit UNIPEN strings as
+    single digits, longer digit-only UNIPEN strings whole (strings with separators are skipped), USPS and
+    optdigits train scans."""
+    digits = realdata.load_unipen("digits", "train")
+    strings = [s for s in realdata.load_unipen("strings", "train") if is_digit_string(s.label)]
+    singles = [s for s in strings if len(s.label) == 1]
+    wholes = [s for s in strings if len(s.label) > 1]
+    return RealPool(digits + singles, wholes, (realdata.load_usps("train"), realdata.load_optdigits("train")))
+
+
+class PenLook(NamedTuple):
+    """How one real string is drawn: shown as the page's canvas shows it (``canvas``) or as ink on paper;
+    its digits' height in pixels; the pen's width as a share of it and its ``speed`` (pen.py); a slant."""
+
+    canvas: bool
+    height: int
+    pen_share: float
+    speed: float
+    slant: float
+
+
+def choose_look(rng: np.random.Generator, cfg: SynthConfig) -> PenLook:
+    """A pen and a look for one real string: any width, sometimes thinner where the pen moved fast."""
+    canvas = not cfg.realistic or rng.random() < cfg.real_canvas_fraction
+    height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
+    speed = rng.uniform(*SPEEDS) if rng.random() < SPEED_SHARE else 0.0
+    return PenLook(canvas, max(height, CANVAS_HEIGHT) if canvas else height, rng.uniform(*cfg.real_pen_widths),
+                   speed, rng.uniform(-REAL_SLANT, REAL_SLANT))
+
+
+def tilted(sample: PenSample, slant: float, angle: float) -> PenSample:
+    """The sample with its strokes sheared by ``slant`` (top to the right for > 0; y points down) and turned
+    ``angle`` degrees."""
+    turn = np.radians(angle)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    matrix = rotation @ np.array([[1.0, -slant], [0.0, 1.0]])
+    return replace(sample, strokes=tuple((s @ matrix.T).astype(np.float32) for s in sample.strokes))
+
+
+def pen_ink(sample: PenSample, rng: np.random.Generator, look: PenLook, height: int, max_angle: float) -> np.ndarray:
+    """A UNIPEN sample drawn with the string's pen: float ink alpha, ``height`` rows, as wide as its ink."""
+    angle = rng.uniform(-max_angle, max_angle)
+    return ink_mask(tilted(sample, look.slant, angle), height, look.pen_share, look.speed)
+
+
+def digit_height(rng: np.random.Generator, height: int) -> int:
+    """One digit's height in a string of ``height``: a hand does not write every digit the same size."""
+    return max(8, int(round(height * rng.uniform(*REAL_SIZES))))
+
+
+def pick_digits(rng: np.random.Generator, labels: np.ndarray, length: int,
+                run_share: float) -> tuple[np.ndarray, bool]:
+    """``length`` picks among one writer's digits (their ``labels``); a string of 2 or more digits gets, at
+    ``run_share``'s odds, a run of one digit written 2 or 3 times (``run_digit``), as in "3200" or "10000".
+    Returns the picks and whether a run was put in."""
+    picks = rng.integers(0, len(labels), length)
+    if length < 2 or not run_share or rng.random() >= run_share:
+        return picks, False
+    run = min(length, int(rng.choice(RUN_LENGTHS, p=RUN_ODDS)))
+    same = np.flatnonzero(labels == run_digit(rng, labels))
+    start = int(rng.integers(0, length - run + 1))
+    picks[start : start + run] = rng.choice(same, run, replace=len(same) < run)  # other samples where there are
+    return picks, True
+
+
+def run_digit(rng: np.random.Generator, labels: np.ndarray) -> int:
+    """The digit of a run: 0 half the time where the writer wrote one (runs of 0s end most misread numbers),
+    else any of the writer's digits."""
+    if (labels == 0).any() and rng.random() < ZERO_RUNS:
+        return 0
+    return int(labels[rng.integers(len(labels))])
+
+
+def write_along(masks: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """Place one hand's digits as it writes them: bottoms on a drifting baseline, gaps varying around the
+    writer's own (``advance``), some touching or slightly overlapping. Ink overlaps as ink (max)."""
+    height = max(m.shape[0] for m in masks)
+    lefts = advance(masks, rng, height)
+    tops = [int(round(bottom)) - m.shape[0] for bottom, m in zip(baseline(len(masks), rng, height), masks)]
+    tops = [top - min(tops) for top in tops]
+    canvas = np.zeros((max(t + m.shape[0] for t, m in zip(tops, masks)),
+                       max(x + m.shape[1] for x, m in zip(lefts, masks))), np.float32)
+    boxes = []
+    for x, y, mask in zip(lefts, tops, masks):
+        h, w = mask.shape
+        np.maximum(canvas[y : y + h, x : x + w], mask, out=canvas[y : y + h, x : x + w])
+        boxes.append((x, y, w, h))
+    return canvas, boxes
+
+
+def advance(masks: list[np.ndarray], rng: np.random.Generator, height: int) -> list[int]:
+    """Each digit's left edge: the writer's mean gap (``REAL_GAPS``) give or take ``GAP_JITTER``; a negative
+    gap overlaps the neighbour, by at most ``MOST_OVERLAP`` of the narrower digit."""
+    mean = rng.uniform(*REAL_GAPS) * height
+    lefts = [0]
+    for left, right in zip(masks, masks[1:]):
+        gap = max(mean + rng.uniform(-GAP_JITTER, GAP_JITTER) * height,
+                  -MOST_OVERLAP * min(left.shape[1], right.shape[1]))
+        lefts.append(lefts[-1] + left.shape[1] + int(round(gap)))
+    return lefts
+
+
+def baseline(count: int, rng: np.random.Generator, height: int) -> np.ndarray:
+    """Where each digit's bottom sits: a line rising or falling by up to ``BASELINE_DRIFT`` of the height per
+    digit, each digit a little off it."""
+    slope = rng.uniform(-BASELINE_DRIFT, BASELINE_DRIFT) * height
+    return height + slope * np.arange(count) + rng.normal(0, BASELINE_JITTER * height, count)
+
+
+class RealStrings:
+    """Strings of real handwriting from a ``RealPool`` (``SequenceGenerator`` hands it ``real_fraction`` of its
+    strings): whole UNIPEN strings (``real_whole_fraction``), strings of scans (``real_scan_fraction`` of the
+    rest), else strings composed from one UNIPEN writer's digits."""
+
+    def __init__(self, pool: RealPool, config: SynthConfig):
+        self.pool, self.config = pool, config
+        self.wholes = [s for s in pool.strings if config.min_length <= len(s.label) <= config.max_length]
+
+    def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
+        cfg = self.config
+        wholes = [s for s in self.wholes if len(s.label) == length] if length else self.wholes
+        if wholes and rng.random() < cfg.real_whole_fraction:
+            return self.whole_string(rng, wholes[int(rng.integers(len(wholes)))])
+        length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
+        if rng.random() < cfg.real_scan_fraction:
+            return self.scanned(rng, length)
+        return self.one_writer(rng, length)
+
+    def whole_string(self, rng: np.random.Generator, string: PenSample) -> Sample:
+        """A whole UNIPEN string drawn from its pen strokes (no boxes: where its digits are is not known)."""
+        look = choose_look(rng, self.config)
+        mask = pen_ink(string, rng, look, int(look.height * rng.uniform(*WHOLE_STRING_HEIGHTS)), REAL_TILT)
+        mask, _ = _pad(mask, [], rng)
+        image = render_clean(mask) if look.canvas else render(mask, rng)
+        return Sample(image, string.label, [], "unipen-string", (string.writer,) * len(string.label))
+
+    def one_writer(self, rng: np.random.Generator, length: int) -> Sample:
+        """A new string of one UNIPEN writer's digits, drawn with one pen, as that hand writes (or, a share
+        ``real_seed_layout``, by the seed's rules)."""
+        pool, cfg = self.pool, self.config
+        writer = pool.writer_names[int(rng.choice(len(pool.writer_names), p=pool.writer_odds))]
+        samples = pool.by_writer[writer]
+        picks, repeat = pick_digits(rng, pool.labels[writer], length, cfg.repeat_fraction)
+        look = choose_look(rng, cfg)
+        seed_rules = rng.random() < cfg.real_seed_layout
+        masks = [pen_ink(samples[i], rng, look, digit_height(rng, look.height),
+                         cfg.max_angle if seed_rules else REAL_TILT) for i in picks]
+        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, look.canvas)
+        return Sample(image, "".join(samples[i].label for i in picks), boxes, "unipen",
+                      tuple(samples[i].writer for i in picks), repeat)
+
+    def scanned(self, rng: np.random.Generator, length: int) -> Sample:
+        """A string of one scanned set's digits (USPS or optdigits train), transformed as MNIST's are."""
+        cfg = self.config
+        scans = self.pool.scans[int(rng.choice(len(self.pool.scans), p=self.pool.scan_odds))]
+        picks, repeat = pick_digits(rng, scans.labels, length, cfg.repeat_fraction)
+        height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
+        seed_rules = rng.random() < cfg.real_seed_layout
+        masks = [transform_digit(scans.images[i], rng, digit_height(rng, height),
+                                 cfg.max_angle if seed_rules else REAL_TILT, cfg.restroke) for i in picks]
+        clean = not cfg.realistic or rng.random() < cfg.clean_fraction
+        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, clean)
+        return Sample(image, "".join(str(scans.labels[i]) for i in picks), boxes, scans.source,
+                      (scans.source,) * length, repeat)
+
+    def _lay_out_and_render(self, masks: list[np.ndarray], rng: np.random.Generator, seed_rules: bool,
+                            clean: bool) -> tuple[np.ndarray, list]:
+        """The digits laid out (by the seed's rules or as a hand writes), padded and rendered: image and boxes."""
+        mask, boxes = compose(masks, rng, self.config.vertical) if seed_rules else write_along(masks, rng)
+        mask, boxes = _pad(mask, boxes, rng)
+        return render_clean(mask) if clean else render(mask, rng), boxes
 
 
 # One generator per data process (``--processes``): set once by ``start_worker``, then used by ``worker_batch``.

@@ -21,7 +21,8 @@ from keras import ops
 
 from training import datasets, evaluate, models, store
 from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
-from training.synth import SequenceGenerator, SynthConfig, encode_labels, start_worker, worker_batch
+from training.synth import (SequenceGenerator, SynthConfig, encode_labels, load_real_pool, start_worker,
+                            worker_batch)
 
 CHECKPOINT_DIR = store.STORE_DIR / ".checkpoints"
 
@@ -44,6 +45,8 @@ class TrainConfig:
     pen_fraction: float = SynthConfig.pen_fraction  # share of the plain strings redrawn with the draw canvas's pen
     elastic: float = SynthConfig.elastic  # elastic distortion of each digit, up to this many pixels of 28
     hard_digits: float = 0.0  # share of digit picks given to those the starting model reads worst (fine-tuning)
+    real_fraction: float = SynthConfig.real_fraction  # share of strings of real handwriting (UNIPEN, USPS, optdigits)
+    repeat_fraction: float = SynthConfig.repeat_fraction  # share of composed real strings given a run of one digit
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -58,6 +61,13 @@ class TrainConfig:
         if self.reuse < 1 or self.processes < 0:
             raise ValueError(f"--reuse must be 1 or more and --processes 0 or more, got {self.reuse} and "
                              f"{self.processes}")
+        self.synth_config()  # checks the shares before any model is loaded
+
+    def synth_config(self) -> SynthConfig:
+        """How this run's strings are made: these settings, the paper and camera defaults."""
+        return SynthConfig(max_length=self.max_length, max_angle=self.max_angle, clean_fraction=self.clean_fraction,
+                           pen_fraction=self.pen_fraction, elastic=self.elastic, real_fraction=self.real_fraction,
+                           repeat_fraction=self.repeat_fraction)
 
     @classmethod
     def tiny(cls, **overrides) -> "TrainConfig":
@@ -225,13 +235,20 @@ def _load_parent(config: TrainConfig) -> tuple[keras.Model, dict]:
     if parent.card.get("architecture") != config.model:
         raise ValueError(f"--init-from {config.init_from!r} is a {parent.card.get('architecture')!r} model, "
                          f"not {config.model!r}")
-    history_file = parent.path / "history.json"
-    history = json.loads(history_file.read_text()) if history_file.exists() else []
     training = parent.card.get("training", {})
     print(f"fine-tuning {parent.name} (version {parent.card.get('version')})")
-    return store.load_model(parent), {"epoch": 0, "history": history, "spent_s": 0.0,
+    return store.load_model(parent), {"epoch": 0, "history": _line_model_history(parent), "spent_s": 0.0,
                                       "commands": list(training.get("commands", [])),
                                       "inherited_s": float(training.get("training_time_s", 0.0))}
+
+
+def _line_model_history(parent: store.StoredModel) -> list[dict]:
+    """The epochs of a stored line model's training (``history.json``). A rescored model's file holds its
+    classifiers' histories instead (one list per classifier), which are not the line model's: none then."""
+    history_file = parent.path / "history.json"
+    if "rescorer" in parent.card or not history_file.exists():
+        return []
+    return json.loads(history_file.read_text())
 
 
 HARD_CONFIDENCE = 0.9  # a digit read wrongly, or right with less than this, counts as hard
@@ -257,9 +274,7 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     config.name = config.name or f"{config.model}"
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
-    synth = SynthConfig(max_length=config.max_length, max_angle=config.max_angle,  # paper, camera: defaults
-                        clean_fraction=config.clean_fraction, pen_fraction=config.pen_fraction,
-                        elastic=config.elastic)
+    synth = config.synth_config()
     folder = CHECKPOINT_DIR / config.name
     folder.mkdir(parents=True, exist_ok=True)
     model, state = _load_or_build(config, folder, resume)
@@ -335,7 +350,8 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
                  "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}",
                                "clean_fraction": config.clean_fraction,
                                "pen_fraction": config.pen_fraction, "elastic": config.elastic,
-                               "canvas_pen_fraction": config.clean_fraction * config.pen_fraction}},
+                               "canvas_pen_fraction": config.clean_fraction * config.pen_fraction},
+                 **real_handwriting(config)},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,
@@ -345,6 +361,17 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": _git_commit(),
     }
+
+
+def real_handwriting(config: TrainConfig) -> dict:
+    """The card's note on real handwriting, when the run used any: its share and sources (train split only)."""
+    if not config.real_fraction:
+        return {}
+    synth = config.synth_config()
+    return {"real_handwriting": {"fraction": config.real_fraction, "repeat_fraction": config.repeat_fraction,
+                                 "whole_string_fraction": synth.real_whole_fraction,
+                                 "scan_fraction": synth.real_scan_fraction,
+                                 "sources": load_real_pool().describe()}}
 
 
 def plot_curves(history: list[dict], path: Path, title: str) -> None:

@@ -57,7 +57,7 @@ def test_rotation_limit_keeps_6_and_9_apart():
         SynthConfig(max_angle=60)
 
 
-@pytest.mark.parametrize("field", ["clean_fraction", "pen_fraction"])
+@pytest.mark.parametrize("field", ["clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction"])
 @pytest.mark.parametrize("share", [-0.1, 1.5])
 def test_shares_must_be_within_0_and_1(field, share):
     with pytest.raises(ValueError, match=f"{field}.*{share}"):
