@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("processes", int), ("reuse", int), ("hard-digits", float), ("real-fraction", float),
                        ("repeat-fraction", float)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    t.add_argument("--keep", choices=("best", "last"), help="write the epoch best on MNIST validation strings "
+                   "(default) or the last one")
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
     t.add_argument("--init-from", metavar="MODEL", help="fine-tune this stored model (a name or a path) instead of "

@@ -54,10 +54,14 @@ class TrainConfig:
     processes: int = 0  # generate strings in this many processes (0: in threads of this one); for many-core machines
     reuse: int = 1  # show each epoch's strings this many epochs running, in a new order (when data is the bottleneck)
     init_from: str = ""  # start from this stored model's weights (fine-tuning) instead of from scratch
+    keep: str = "best"  # the weights written: "best" on the MNIST validation strings, or "last" (a fine-tune on
+    # other writers, whose MNIST figure stays flat while it learns them: the best epoch would be a random early one)
 
     def __post_init__(self):
         if not 0 <= self.hard_digits < 1:
             raise ValueError(f"--hard-digits is a share of the picks, within 0..1, got {self.hard_digits}")
+        if self.keep not in ("best", "last"):
+            raise ValueError(f"--keep must be 'best' or 'last', got {self.keep!r}")
         if self.reuse < 1 or self.processes < 0:
             raise ValueError(f"--reuse must be 1 or more and --processes 0 or more, got {self.reuse} and "
                              f"{self.processes}")
@@ -301,7 +305,7 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     finally:
         batches.close()
     final = json.loads((folder / "state.json").read_text())
-    best = keras.saving.load_model(folder / "best.keras", compile=False)
+    best = model if config.keep == "last" else keras.saving.load_model(folder / "best.keras", compile=False)
     spent_s = final["spent_s"] + final.get("inherited_s", 0.0)  # a fine-tuned model's time includes its parent's
     return write_model(best, config, final["history"], spent_s, train_digits.source, final["commands"])
 
