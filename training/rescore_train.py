@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from training import datasets, decode, evaluate, models, rescore, segment, store
-from training.synth import SynthConfig, start_worker, worker_batch
+from training.synth import SynthConfig, start_worker, worker_batch, worker_job
 from training.train import CHECKPOINT_DIR, _git_commit, command_line
 
 LINES_PER_JOB = 250
@@ -88,13 +88,9 @@ def lines_to_crops(line_logits, digits: datasets.Digits, synth: SynthConfig, cou
     else:
         with multiprocessing.get_context("spawn").Pool(processes, start_worker, (digits, synth, seed)) as pool:
             cutting = [pool.apply_async(rescore.labelled_crops, (lines, np.asarray(line_logits(lines)), texts))
-                       for lines, texts in pool.imap(_worker_job, jobs)]
+                       for lines, texts in pool.imap(worker_job, jobs)]
             parts = [job.get() for job in cutting]
     return np.concatenate([c for c, _ in parts]), np.concatenate([y for _, y in parts])
-
-
-def _worker_job(job: tuple[int, int]):
-    return worker_batch(*job)
 
 
 def make_crops(line_logits, digits: datasets.Digits, config: RescorerConfig, lines: int, seed: int):

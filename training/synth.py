@@ -524,3 +524,9 @@ def start_worker(digits: Digits, config: SynthConfig, seed: int) -> None:
 def worker_batch(size: int, *key: int) -> tuple[np.ndarray, list[str]]:
     """``SequenceGenerator.batch`` in a data process."""
     return _worker_generator.batch(size, *key)
+
+
+def worker_job(job: tuple[int, ...]) -> tuple[np.ndarray, list[str]]:
+    """``worker_batch`` of one (size, *key) tuple, for ``Pool.imap``. It lives here, not beside its caller, so that
+    a data process unpickling it imports no Keras: no TensorFlow start-up, a few hundred MB less per process."""
+    return worker_batch(*job)
