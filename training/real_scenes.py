@@ -24,7 +24,7 @@ import numpy as np
 
 from training import pen, scenes
 from training.datasets import Digits
-from training.realdata import DIGITS, SEPARATORS, PenSample, load_optdigits, load_unipen, load_usps
+from training.realdata import DIGITS, SCAN_LOADERS, SEPARATORS, PenSample, load_scans, load_unipen
 
 # --- the page's canvas ----------------------------------------------------------------------------
 
@@ -171,28 +171,11 @@ def render_scan(rng: np.random.Generator, digit: ScanDigit) -> tuple[bytes, list
 
 # --- the held-out items of each set ---------------------------------------------------------------
 
-SCAN_VALIDATION_SHARE = 0.1  # USPS and optdigits have no validation file: a seeded tenth of train
-SCAN_VALIDATION_SEED = 22
-SCAN_LOADERS = {"usps": load_usps, "optdigits": load_optdigits}
-
-
-def scan_validation_indices(count: int) -> np.ndarray:
-    """Which of a scan source's ``count`` training digits are its validation digits (sorted): a fixed
-    ``SCAN_VALIDATION_SHARE``, seeded. They share writers with the rest of the training file."""
-    chosen = np.random.default_rng(SCAN_VALIDATION_SEED).permutation(count)[: round(SCAN_VALIDATION_SHARE * count)]
-    return np.sort(chosen)
-
-
 def held_out_scans(source: str, split: str) -> Digits:
     """``source``'s ("usps", "optdigits") test file, or its validation tenth of the training file."""
-    load = SCAN_LOADERS[source]
-    if split == "test":
-        return load("test")
-    if split != "validation":
+    if split not in ("test", "validation"):
         raise ValueError(f"held-out split is test or validation, got {split!r}")
-    train = load("train")
-    chosen = scan_validation_indices(len(train))
-    return Digits(train.images[chosen], train.labels[chosen], f"{source}-train-validation")
+    return load_scans(source, split)
 
 
 def set_items(name: str, split: str) -> list:

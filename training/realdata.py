@@ -420,3 +420,29 @@ def _print_counts(document: dict) -> None:
 
 if __name__ == "__main__":
     _print_counts(write_splits())
+
+
+SCAN_VALIDATION_SHARE = 0.1  # USPS and optdigits have no validation file: a seeded tenth of train
+SCAN_VALIDATION_SEED = 22
+SCAN_LOADERS = {"usps": load_usps, "optdigits": load_optdigits}
+
+
+def scan_validation_indices(count: int) -> np.ndarray:
+    """Which of a scan source's ``count`` training digits are its validation digits (sorted): a fixed
+    ``SCAN_VALIDATION_SHARE``, seeded. They share writers with the rest of the training file."""
+    chosen = np.random.default_rng(SCAN_VALIDATION_SEED).permutation(count)[: round(SCAN_VALIDATION_SHARE * count)]
+    return np.sort(chosen)
+
+
+def load_scans(source: str, split: str) -> Digits:
+    """``source``'s ("usps", "optdigits") digits of ``split``: "train" (its training file less the validation
+    tenth), "validation" (that tenth) or "test" (its test file, other writers)."""
+    if split == "test":
+        return SCAN_LOADERS[source]("test")
+    if split not in ("train", "validation"):
+        raise ValueError(f"scan split is one of train, validation, test; got {split!r}")
+    digits = SCAN_LOADERS[source]("train")
+    held = np.zeros(len(digits), bool)
+    held[scan_validation_indices(len(digits))] = True
+    chosen = np.flatnonzero(held if split == "validation" else ~held)
+    return Digits(digits.images[chosen], digits.labels[chosen], f"{source}-train" + ("-validation" * (split != "train")))

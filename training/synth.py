@@ -326,8 +326,8 @@ class RealPool:
                 "unipen_writers": len(self.by_writer), "unipen_digits": sum(map(len, self.by_writer.values())),
                 "unipen_strings": len(self.strings),
                 "scans": {d.source: len(d) for d in self.scans},
-                "scan_files": {"usps-train": f"USPS {realdata.USPS_FILES['train']}",
-                               "optdigits-train": f"optdigits {realdata.OPTDIGITS_FILES['train']}"}}
+                "scan_files": {"usps-train": f"USPS {realdata.USPS_FILES['train']} less its validation tenth",
+                               "optdigits-train": f"optdigits {realdata.OPTDIGITS_FILES['train']} less its validation tenth"}}
 
 
 def _odds(counts: list[int]) -> np.ndarray:
@@ -344,7 +344,7 @@ def load_real_pool() -> RealPool:
     strings = [s for s in realdata.load_unipen("strings", "train") if is_digit_string(s.label)]
     singles = [s for s in strings if len(s.label) == 1]
     wholes = [s for s in strings if len(s.label) > 1]
-    return RealPool(digits + singles, wholes, (realdata.load_usps("train"), realdata.load_optdigits("train")))
+    return RealPool(digits + singles, wholes, (realdata.load_scans("usps", "train"), realdata.load_scans("optdigits", "train")))
 
 
 class PenLook(NamedTuple):

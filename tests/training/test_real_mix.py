@@ -161,8 +161,8 @@ def test_only_the_train_split_is_ever_drawn(pool, real_samples):
     train_labs = set(realdata.split_labs("train"))
     in_pool = [s for samples in pool.by_writer.values() for s in samples] + list(pool.strings)
     assert {s.lab for s in in_pool} <= train_labs and not {s.writer for s in in_pool} & held_out
-    assert {d.source: len(d) for d in pool.scans} == {"usps-train": len(realdata.load_usps("train")),
-                                                      "optdigits-train": len(realdata.load_optdigits("train"))}
+    assert {d.source: len(d) for d in pool.scans} == {"usps-train": len(realdata.load_scans("usps", "train")),
+                                                      "optdigits-train": len(realdata.load_scans("optdigits", "train"))}
     used = {writer for sample in real_samples for writer in sample.writers}
     assert used and not used & held_out
     assert used <= writers_of("train") | {"usps-train", "optdigits-train"}
@@ -191,3 +191,14 @@ def test_the_card_names_the_real_sources_and_the_flags_reach_the_config():
     assert TrainConfig(real_fraction=0.5).synth_config().real_fraction == 0.5
     with pytest.raises(ValueError, match="real_fraction"):
         TrainConfig(real_fraction=1.5)
+
+
+def test_the_scans_validation_tenth_is_never_trained_on():
+    from training import realdata
+
+    for source in ("usps", "optdigits"):
+        train, validation = realdata.load_scans(source, "train"), realdata.load_scans(source, "validation")
+        whole = realdata.SCAN_LOADERS[source]("train")
+        assert len(train) + len(validation) == len(whole) and len(validation) == round(0.1 * len(whole))
+        seen = {image.tobytes() for image in train.images}
+        assert sum(image.tobytes() in seen for image in validation.images) < 0.02 * len(validation)  # a few twins

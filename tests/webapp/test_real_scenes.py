@@ -101,11 +101,11 @@ def test_scan_images_hold_one_digit_on_paper(source, split):
 
 
 def test_scan_validation_is_a_fixed_tenth_of_the_training_file():
-    from training.realdata import load_usps
+    from training.realdata import load_usps, scan_validation_indices
 
-    chosen = real_scenes.scan_validation_indices(len(load_usps("train")))
+    chosen = scan_validation_indices(len(load_usps("train")))
     assert len(chosen) == round(0.1 * len(load_usps("train"))) and len(set(chosen)) == len(chosen)
-    assert (chosen == real_scenes.scan_validation_indices(len(load_usps("train")))).all()
+    assert (chosen == scan_validation_indices(len(load_usps("train")))).all()
     assert len(real_scenes.set_items("usps", "validation")) == len(chosen)
 
 
