@@ -23,7 +23,10 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
     store's DEFAULT) loaded in this process, or ``backend`` as given; decoding warmed up, and for an in-process
     model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``."""
     if backend is None:
-        from webapp.reading.local import LocalBackend  # TensorFlow: only when the model runs here
+        from training.quiet import quiet_tensorflow
+
+        quiet_tensorflow()  # TensorFlow loads here, without its start-up lines (TF_CPP_MIN_LOG_LEVEL < 2 keeps them)
+        from webapp.reading.local import LocalBackend
 
         backend = LocalBackend(model, store_dir)
         backend.model_info(model)  # raises UnknownModelError for a model not in the store
