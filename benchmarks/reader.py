@@ -266,7 +266,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
                                                    "reader-real.json when every set is real, "
-                                                   "-validation before .json with --digits validation)")
+                                                   "-validation before .json with --digits validation, "
+                                                   "-quick with fewer images than the full sets)")
     return parser.parse_args(argv)
 
 
@@ -276,9 +277,12 @@ def chosen_sets(names: list[str]) -> list[str]:
     return list(dict.fromkeys(expanded))
 
 
-def results_path(names: list[str], split: str) -> Path:
+def results_path(names: list[str], split: str, count: int) -> Path:
+    """Where a run's results go by default. A run of fewer images than the full sets (--quick, --count) writes
+    a -quick file (not committed), so that it never replaces the figures the docs quote."""
     stem = "reader-real" if all(name in REAL_SETS for name in names) else "reader"
-    return RESULTS_DIR / (f"{stem}.json" if split == "test" else f"{stem}-validation.json")
+    stem += "" if split == "test" else "-validation"
+    return RESULTS_DIR / (f"{stem}.json" if count >= DEFAULT_COUNT else f"{stem}-quick.json")
 
 
 def set_images(name: str, split: str, seed: int, count: int, digits: datasets.Digits | None):
@@ -316,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         "images_per_set": args.count,
         "sets": sets,
     }
-    path = args.json or results_path(names, args.digits)
+    path = args.json or results_path(names, args.digits, args.count)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print_tables(report, args.digits)
