@@ -11,7 +11,8 @@ equals the true list exactly: same texts, same order. A real set's truth is its 
 (separators and spaces kept), read right when the numbers read, joined by spaces as the page shows them,
 equal it; its ``digits_only`` figure compares only the digits of both. Results go to
 ``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set are saved in
-``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection.
+``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection, and a
+contact sheet of the set's first 40 misses (``benchmarks.contact_sheet``) as ``benchmarks/out/<set>-misses.png``.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
+from benchmarks import contact_sheet  # noqa: E402
 from training import datasets, real_scenes, realdata, scenes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +84,15 @@ def save_failure(name: str, index: int, data: bytes, truth: list[str], read: lis
         cv2.rectangle(image, (x, y), (x + w, y + h), (0, 0, 255), 2)
     cv2.imwrite(str(OUT_DIR / f"{stem}.boxes.png"), image)
     return f"{stem}.{ext}"
+
+
+def miss_tile(data: bytes, failure: dict) -> np.ndarray:
+    """The failure's tile on the set's contact sheet: the image, its detector regions, truth -> read."""
+    from webapp.reading.imaging import decode_image
+
+    image = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2BGR)
+    text = contact_sheet.caption(failure["truth"], failure["read"], failure["regions_found"])
+    return contact_sheet.tile(image, text, failure["regions"])
 
 
 def clear_failures(name: str) -> None:
@@ -143,13 +154,16 @@ def failure_record(name: str, index: int, data: bytes, record: dict, save: bool)
 def run_set(name: str, recognizer, images, count: int, seed: int) -> dict:
     """Render ``count`` images of one set (``images(rng, index)`` -> bytes, truth), read each, and score."""
     clear_failures(name)
-    records, failures = [], []
+    records, failures, tiles = [], [], []
     for index in range(count):
         data, truth = images(scene_rng(seed, name, index), index)
         record = read_one(name, recognizer, data, truth)
         records.append(record)
         if not record["ok"]:
             failures.append(failure_record(name, index, data, record, len(failures) < SAVED_FAILURES))
+            if len(tiles) < contact_sheet.MAX_TILES:
+                tiles.append(miss_tile(data, failures[-1]))
+    contact_sheet.write_sheet(OUT_DIR / f"{name}-misses.png", tiles)
     return set_summary(name, records, failures)
 
 
