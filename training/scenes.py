@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from training.datasets import Digits
+from training.pen import PEN_SHARE  # the page's pen width as a share of the canvas height (draw.js PEN_SHARE)
 from training.strokes import draw_pen, full_strength, pen_path
 from training.synth import compose, transform_digit
 
@@ -65,7 +66,6 @@ def place(layer: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
 # The page's drawing area: always 5:2 (app.css .stack--draw), CSS size x devicePixelRatio, its 1-px border
 # included (the canvas inside is 2 px smaller): a 1280-px desktop window, a narrow desktop window, a 390-px phone at 3x
 CANVAS_SIZES = ((974, 390), (750, 300), (1020, 408))
-PEN_SHARE = 1 / 18  # the page's pen width as a share of the canvas height (draw.js PEN_SHARE)
 CANVAS_FILL = (0.45, 0.8)  # digit height as a share of the canvas height, when the number fits
 MAX_PEN_SHARE = 0.2  # the pen's width at most 1/5 of a digit's height, as thick as MNIST's thickest
 MIN_SQUEEZE = 0.7  # a long number is written narrower to fit the canvas, down to 70% of its width

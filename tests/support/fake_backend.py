@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from training import store
-from webapp.errors import UnknownModelError
+from webapp.reading import local
 
 RECORDING = Path(__file__).resolve().parents[1] / "fixtures" / "recorded-logits.npz"
 CTC_STEPS, CLASSES = 64, 11  # a CRNN's output: (n, 64 steps, blank + 10 digits); positional: (n, 8 slots, 11)
@@ -54,22 +54,20 @@ class StoreBackend:
         self.store_dir = store_dir
         self.default = default_model or store.default_name(store_dir)
         self.state, self.device, self.restarts = "ready", "CPU", 0
-        self.loaded: dict[str, dict] = {}  # as LocalBackend's: each name or path asked for, once found
+        self.loaded: dict[str, store.StoredModel] = {}  # as LocalBackend's: each name or path asked for, once found
 
     @property
     def info(self) -> dict:
         return self.model_info(None)
 
     def model_info(self, model: str | None) -> dict:
+        return local.model_info(self.stored(model), self.device)
+
+    def stored(self, model: str | None) -> store.StoredModel:
         name = model or self.default
         if name not in self.loaded:
-            try:
-                stored = store.find(name, self.store_dir)
-            except store.ModelNotFoundError as exc:
-                raise UnknownModelError(str(exc)) from exc
-            self.loaded[name] = {"name": stored.name, "version": stored.card.get("version", ""),
-                                 "decoder": stored.decoder, "device": self.device, "steps": steps_of(stored)}
-        return {key: value for key, value in self.loaded[name].items() if key != "steps"}
+            self.loaded[name] = local.find_model(name, self.store_dir)
+        return self.loaded[name]
 
     def start(self):
         return self
@@ -91,7 +89,7 @@ class RecordedBackend(StoreBackend):
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> the recorded logits (n, 64, 11) of each line, and the model's info."""
         info = self.model_info(model)
-        blank = blank_logits(1, self.loaded[model or self.default]["steps"])[0]
+        blank = blank_logits(1, steps_of(self.stored(model)))[0]
         self.calls += 1
         rows = []
         for line in batch:

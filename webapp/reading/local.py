@@ -22,6 +22,20 @@ CROP_SHAPE = (CROP_SIZE, CROP_SIZE, 1)
 CROP_BATCH_SIZES = (4, 16, 64, 256)  # a rescorer's digit crops: a number or two, up to a full batch of lines
 
 
+def find_model(name: str, store_dir: Path | None) -> store.StoredModel:
+    """The stored model ``name`` (a name or a path); UnknownModelError, listing the models there are, if none."""
+    try:
+        return store.find(name, store_dir)
+    except store.ModelNotFoundError as exc:
+        raise UnknownModelError(str(exc)) from exc
+
+
+def model_info(stored: store.StoredModel, device: str) -> dict:
+    """What a backend tells of a model it runs: {"name", "version", "decoder", "device"}."""
+    return {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
+            "device": device}
+
+
 class LocalBackend:
     """Loads models from the store on first use and runs them with a warmed-up tf.function."""
 
@@ -54,13 +68,9 @@ class LocalBackend:
     def _load(self, name: str | None):
         name = name or self.default
         if name not in self.loaded:
-            try:
-                stored = store.find(name, self.store_dir)
-            except store.ModelNotFoundError as exc:
-                raise UnknownModelError(str(exc)) from exc
+            stored = find_model(name, self.store_dir)
             model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
-            info = {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
-                    "device": self.device}
+            info = model_info(stored, self.device)
             runs = self._compile(model, INPUT_SHAPE, BATCH_SIZES, XLA_BATCH_SIZES)
             self.loaded[name] = (runs, info, tuple(model.output_shape[1:]), self._load_rescorer(stored))  # (steps, 11)
         return self.loaded[name]
