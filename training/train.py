@@ -304,10 +304,10 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
         model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
     finally:
         batches.close()
-    if config.keep == "last":  # loaded back without its optimizer, as best.keras is: the model file stays small
-        model.save(folder / "last.keras", include_optimizer=False)
     final = json.loads((folder / "state.json").read_text())
-    best = keras.saving.load_model(folder / ("last.keras" if config.keep == "last" else "best.keras"), compile=False)
+    # the last epoch without its optimizer, as best.keras is loaded: the model file stays small
+    best = models.without_optimizer(model) if config.keep == "last" else \
+        keras.saving.load_model(folder / "best.keras", compile=False)
     spent_s = final["spent_s"] + final.get("inherited_s", 0.0)  # a fine-tuned model's time includes its parent's
     return write_model(best, config, final["history"], spent_s, train_digits.source, final["commands"])
 
