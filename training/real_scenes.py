@@ -78,12 +78,6 @@ def canvas_offset(rng: np.random.Generator, ink_size: tuple[float, float], size:
     return x + pen_width / 2, y + pen_width / 2
 
 
-def canvas_png(gray: np.ndarray) -> bytes:
-    """A grayscale canvas as ``canvas.toBlob`` sends it: an opaque RGBA PNG."""
-    _, buf = cv2.imencode(".png", cv2.merge([gray, gray, gray, np.full_like(gray, 255)]))
-    return buf.tobytes()
-
-
 def render_pen_canvas(rng: np.random.Generator, sample: PenSample) -> tuple[bytes, list[str]]:
     """A UNIPEN string drawn on the page's canvas with the page's pen -> PNG bytes, [label]."""
     width, height = PEN_CANVAS_SIZES[int(rng.integers(len(PEN_CANVAS_SIZES)))]
@@ -92,7 +86,7 @@ def render_pen_canvas(rng: np.random.Generator, sample: PenSample) -> tuple[byte
     ink_height, squeeze = canvas_ink_size(rng, aspect, width, height)
     offset = canvas_offset(rng, (aspect * ink_height * squeeze, ink_height), (width, height), pen_width)
     gray = pen.render(squeezed(sample, squeeze), (width, height), ink_height, offset, pen_width)
-    return canvas_png(gray), [sample.label]
+    return scenes.canvas_png(gray), [sample.label]
 
 
 # --- ink on paper, photographed -------------------------------------------------------------------

@@ -112,10 +112,13 @@ def render_canvas(rng: np.random.Generator, digits: Digits) -> tuple[bytes, list
     y = rng.uniform(0.02 * height, max(0.02 * height, 0.98 * height - ink_h)) + pen / 2
     alpha = draw_pen((width, height), segments, (scale * squeeze, scale),
                      (x - origin[0] * scale * squeeze, y - origin[1] * scale), pen)
-    image = np.round(255.0 * (1.0 - alpha)).astype(np.uint8)
-    rgba = cv2.merge([image, image, image, np.full_like(image, 255)])  # canvas.toBlob: opaque RGBA PNG
-    _, buf = cv2.imencode(".png", rgba)
-    return buf.tobytes(), [text]
+    return canvas_png(np.round(255.0 * (1.0 - alpha)).astype(np.uint8)), [text]
+
+
+def canvas_png(gray: np.ndarray) -> bytes:
+    """A grayscale canvas as ``canvas.toBlob`` sends it: an opaque RGBA PNG."""
+    _, buf = cv2.imencode(".png", cv2.merge([gray, gray, gray, np.full_like(gray, 255)]))
+    return buf.tobytes()
 
 
 # --- photos and webcam frames -------------------------------------------------------------------
