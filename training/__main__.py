@@ -145,8 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
                        ("clean-fraction", float), ("pen-fraction", float), ("elastic", float),
                        ("validation-strings", int), ("test-strings", int), ("seed", int), ("workers", int),
                        ("processes", int), ("reuse", int), ("hard-digits", float), ("real-fraction", float),
-                       ("repeat-fraction", float)):
+                       ("repeat-fraction", float), ("separator-fraction", float)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    t.add_argument("--alphabet", choices=("digits", "text"), help="what the model reads: digits (default) or text, "
+                   "digits with the separators .,-/:()+ and a space between groups")
     t.add_argument("--keep", choices=("best", "last"), help="write the epoch best on MNIST validation strings "
                    "(default) or the last one")
     t.add_argument("--tiny", action="store_true", help="a CPU smoke run in seconds")

@@ -72,15 +72,16 @@ def make_eval_set(digits: Digits, lengths: tuple[int, int], count: int, seed: in
 
 
 def score(truths: list[str], predictions: list[str]) -> dict:
-    """Sequence and digit accuracy overall and by length, plus a 10x10 confusion matrix."""
+    """Sequence and character accuracy overall and by length, plus a 10x10 confusion matrix of the digits."""
     by_length: dict[int, list[tuple[bool, float]]] = {}
     confusion = np.zeros((10, 10), np.int64)
     for truth, pred in zip(truths, predictions):
         digit_acc = max(0.0, 1.0 - edit_distance(truth, pred) / len(truth))
         by_length.setdefault(len(truth), []).append((truth == pred, digit_acc))
-        if len(truth) == len(pred):  # aligned: count which digit was read for which
+        if len(truth) == len(pred):  # aligned: count which digit was read for which (separators aside)
             for t, p in zip(truth, pred):
-                confusion[int(t), int(p)] += 1
+                if t.isdigit() and p.isdigit():
+                    confusion[int(t), int(p)] += 1
     results = [r for rows in by_length.values() for r in rows]
     return {
         "count": len(results),

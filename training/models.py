@@ -58,12 +58,16 @@ def _conv_block(x, filters: int, pool: tuple[int, int]):
 
 
 def build_crnn(max_length: int = 8, filters: tuple[int, ...] = (16, 32, 64, 96), rnn_units: int = 64,
-               dropout: float = 0.2, column_width: int = 4, name: str = "crnn") -> keras.Model:
+               dropout: float = 0.2, column_width: int = 4, name: str = "crnn",
+               num_classes: int = NUM_CLASSES) -> keras.Model:
     """CNN-RNN hybrid: convolutions, then a bidirectional GRU reads the columns left to right;
-    trained with CTC, it reads any number of digits that fits the width (``max_length``
-    is kept only for the card). One step per ``column_width`` input pixels (4 or 8)."""
+    trained with CTC, it reads any number of characters that fits the width (``max_length``
+    is kept only for the card). One step per ``column_width`` input pixels (4 or 8); ``num_classes``:
+    the blank plus the alphabet's characters (11 for digits, 20 with separators and the space)."""
     if column_width not in (4, 8):
         raise ValueError(f"column_width must be 4 or 8 pixels, got {column_width}")
+    if num_classes < 2:
+        raise ValueError(f"num_classes counts the blank and at least one character, got {num_classes}")
     inputs = keras.Input(INPUT_SHAPE, name="line")
     x = _conv_block(inputs, filters[0], (2, 2))  # (16, 128)
     x = _conv_block(x, filters[1], (2, 2))  # (8, 64)
@@ -73,14 +77,35 @@ def build_crnn(max_length: int = 8, filters: tuple[int, ...] = (16, 32, 64, 96),
     x = layers.Dropout(dropout)(x)
     x = layers.Bidirectional(layers.GRU(rnn_units, return_sequences=True))(x)
     x = layers.Dropout(dropout)(x)
-    logits = layers.Dense(NUM_CLASSES, name="logits")(x)  # (steps, 11)
+    logits = layers.Dense(num_classes, name="logits")(x)  # (steps, classes)
     return keras.Model(inputs, logits, name=name)
 
 
-def build_crnn_wide(max_length: int = 8) -> keras.Model:
+def build_crnn_wide(max_length: int = 8, num_classes: int = NUM_CLASSES) -> keras.Model:
     """``crnn`` with wider convolutions and GRU, reading 8-pixel columns (32 steps, still 3+ per digit).
     Halving the steps pays for the width: about as fast on a CPU as ``crnn``, with 1.8x its weights."""
-    return build_crnn(max_length, filters=(16, 32, 80, 128), rnn_units=96, column_width=8, name="crnn-wide")
+    return build_crnn(max_length, filters=(16, 32, 80, 128), rnn_units=96, column_width=8, name="crnn-wide",
+                      num_classes=num_classes)
+
+
+NEW_CLASS_BIAS = -2.0  # a widened head's new characters start this far below its lowest class: rarely read at first
+
+
+def widened_head(model: keras.Model, num_classes: int, seed: int = 0) -> keras.Model:
+    """A CTC line model reading more characters: the same layers and weights, its ``logits`` layer grown to
+    ``num_classes`` outputs. The old classes keep their weights (an alphabet only grows at its end), the new
+    start with small random weights and a low bias, so the widened model reads digits as the old one did."""
+    head = model.get_layer("logits")
+    kernel, bias = head.get_weights()  # (features, old classes), (old classes,)
+    if num_classes < kernel.shape[1]:
+        raise ValueError(f"a head only grows: the model has {kernel.shape[1]} classes, received {num_classes}")
+    new = num_classes - kernel.shape[1]
+    rng = np.random.default_rng(seed)
+    wider = layers.Dense(num_classes, name="logits")
+    logits = wider(head.input)
+    wider.set_weights([np.concatenate([kernel, rng.normal(0, 0.02, (kernel.shape[0], new))], axis=1),
+                       np.concatenate([bias, np.full(new, bias.min() + NEW_CLASS_BIAS)])])
+    return keras.Model(model.inputs[0], logits, name=model.name)
 
 
 def build_digit(width: int = 32, dropout: float = 0.3) -> keras.Model:

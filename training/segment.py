@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training.decode import DecodedDigit
+from training.decode import DecodedChar
 
 CROP_SIZE = 28
 CROP_BOX = 20  # MNIST's framing: the digit's longest side, inside the 28-pixel square
@@ -20,7 +20,7 @@ RIM = 2  # fainter pixels within this distance of ink belong to that ink's digit
 PEAK_LEADS = np.arange(-4.0, 17.0)  # input pixels a CTC peak may sit left of its digit's centre
 
 
-def peak_centres(digits: list[DecodedDigit], steps: int, width: int) -> np.ndarray:
+def peak_centres(digits: list[DecodedChar], steps: int, width: int) -> np.ndarray:
     """The input x of each digit's CTC run centre, float (n,)."""
     stride = width / steps
     return np.array([stride * (d.start + d.end) / 2 for d in digits], np.float32)
@@ -126,7 +126,7 @@ def mnist_frame(ink: np.ndarray) -> np.ndarray:
     return frame
 
 
-def digit_crops(line: np.ndarray, digits: list[DecodedDigit], steps: int) -> np.ndarray:
+def digit_crops(line: np.ndarray, digits: list[DecodedChar], steps: int) -> np.ndarray:
     """A normalised line, float (32, 256[, 1]), and the digits a CTC model read in it (``steps`` wide)
     -> float32 (n, 28, 28) crops, one per digit, in reading order."""
     line = line[..., 0] if line.ndim == 3 else line

@@ -29,8 +29,17 @@ from training.realdata import PenSample
 from training.strokes import draw_pen, full_strength, pen_path
 from training.datasets import Digits
 
-BLANK = 0  # class 0 is the CTC blank / "no digit"; digit d is class d + 1
-NUM_CLASSES = 11
+BLANK = 0  # class 0 is the CTC blank / "no digit"; character i of the alphabet is class i + 1
+DIGIT_ALPHABET = "0123456789"
+TEXT_ALPHABET = DIGIT_ALPHABET + ".,-/:()+ "  # numbers as written: digits, separators, a space between groups
+ALPHABETS = {"digits": DIGIT_ALPHABET, "text": TEXT_ALPHABET}
+NUM_CLASSES = len(DIGIT_ALPHABET) + 1
+TEXT_LABEL_WIDTH = 24  # labels of the text alphabet are padded to this ("+1 234 567 8901" has 15 characters)
+
+
+def num_classes(alphabet: str) -> int:
+    """The model's output classes for an alphabet: one per character plus the blank."""
+    return len(alphabet) + 1
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class SynthConfig:
     real_seed_layout: float = 0.25  # share of composed real strings laid out by the seed's rules (compose)
     real_canvas_fraction: float = 0.5  # share of pen-drawn real strings shown as the page's canvas shows them
     real_pen_widths: tuple[float, float] = (0.05, 0.22)  # pen width as a share of the digit height: any pen
+    separator_fraction: float = 0.0  # share of real strings written with separators ("3.14"): text alphabet only
+    alphabet: str = DIGIT_ALPHABET
 
     def __post_init__(self):
         if not 0 <= self.max_angle <= 45:
@@ -65,9 +76,11 @@ class SynthConfig:
         if not 0 <= self.elastic <= 8:
             raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
         for share in ("clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction", "real_whole_fraction",
-                      "real_scan_fraction", "real_seed_layout", "real_canvas_fraction"):
+                      "real_scan_fraction", "real_seed_layout", "real_canvas_fraction", "separator_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
+        if self.separator_fraction and not set(realdata.SEPARATORS) <= set(self.alphabet):
+            raise ValueError(f"separator_fraction needs an alphabet with separators, got {self.alphabet!r}")
 
 
 @dataclass
@@ -85,11 +98,13 @@ class Sample:
     repeat: bool = False
 
 
-def encode_labels(texts: list[str], max_length: int) -> np.ndarray:
-    """Digit strings -> int32 (n, max_length) classes (digit + 1), padded with BLANK."""
-    labels = np.zeros((len(texts), max_length), np.int32)
+def encode_labels(texts: list[str], width: int, alphabet: str = DIGIT_ALPHABET) -> np.ndarray:
+    """Strings -> int32 (n, width) classes (index in ``alphabet`` + 1), padded with BLANK."""
+    labels = np.zeros((len(texts), width), np.int32)
     for row, text in enumerate(texts):
-        labels[row, : len(text)] = [int(ch) + 1 for ch in text]
+        if len(text) > width or not set(text) <= set(alphabet):
+            raise ValueError(f"cannot encode {text!r} in {width} classes of the alphabet {alphabet!r}")
+        labels[row, : len(text)] = [alphabet.index(ch) + 1 for ch in text]
     return labels
 
 
@@ -296,6 +311,7 @@ RUN_LENGTHS, RUN_ODDS = (2, 3), (0.6, 0.4)  # a repeated digit is written twice 
 ZERO_RUNS = 0.5  # of the runs, this share are of 0s ("00", "000") where the writer wrote a 0
 SPEED_SHARE, SPEEDS = 0.5, (0.3, 1.0)  # pen strings with speed-dependent thickness, and how strong (pen.py)
 CANVAS_HEIGHT = 40  # the page's canvas draws numbers large: pen strings shown as it shows them are at least this tall
+SEPARATED_WHOLE_SHARE = 0.4  # of the strings with separators, this share are real UNIPEN ones (the rest composed)
 WHOLE_STRING_HEIGHTS = (1.0, 1.3)  # a whole string's ink height, as a share of a digit's (digits differ in height)
 
 
@@ -309,7 +325,9 @@ class RealPool:
     writer, whole digit-only UNIPEN strings (both pen strokes), and scanned digits (USPS and optdigits train,
     each set one more writer)."""
 
-    def __init__(self, digits: list[PenSample], strings: list[PenSample], scans: tuple[Digits, ...]):
+    def __init__(self, digits: list[PenSample], strings: list[PenSample], scans: tuple[Digits, ...],
+                 separated: list[PenSample] = ()):
+        self.separated = list(separated)  # whole UNIPEN strings with separators or spaces ("12/05/94")
         self.by_writer: dict[str, list[PenSample]] = {}
         for sample in digits:
             self.by_writer.setdefault(sample.writer, []).append(sample)
@@ -324,7 +342,7 @@ class RealPool:
         """What the pool holds, for a model's card."""
         return {"unipen": f"UNIPEN train split ({', '.join(realdata.split_labs('train'))}; training/data/SPLITS.json)",
                 "unipen_writers": len(self.by_writer), "unipen_digits": sum(map(len, self.by_writer.values())),
-                "unipen_strings": len(self.strings),
+                "unipen_strings": len(self.strings), "unipen_strings_with_separators": len(self.separated),
                 "scans": {d.source: len(d) for d in self.scans},
                 "scan_files": {"usps-train": f"USPS {realdata.USPS_FILES['train']} less its validation tenth",
                                "optdigits-train": f"optdigits {realdata.OPTDIGITS_FILES['train']} less its validation tenth"}}
@@ -338,13 +356,16 @@ def _odds(counts: list[int]) -> np.ndarray:
 @lru_cache(maxsize=1)
 def load_real_pool() -> RealPool:
     """The train split's real handwriting (once per process): UNIPEN digits and the one-digit UNIPEN strings as
-    single digits, longer digit-only UNIPEN strings whole (strings with separators are skipped), USPS and
-    optdigits train scans."""
+    single digits, longer digit-only UNIPEN strings whole, strings with separators apart, USPS and optdigits
+    train scans."""
     digits = realdata.load_unipen("digits", "train")
-    strings = [s for s in realdata.load_unipen("strings", "train") if is_digit_string(s.label)]
+    every_string = realdata.load_unipen("strings", "train")
+    strings = [s for s in every_string if is_digit_string(s.label)]
     singles = [s for s in strings if len(s.label) == 1]
     wholes = [s for s in strings if len(s.label) > 1]
-    return RealPool(digits + singles, wholes, (realdata.load_scans("usps", "train"), realdata.load_scans("optdigits", "train")))
+    separated = [s for s in every_string if not is_digit_string(s.label) and len(s.label) <= TEXT_LABEL_WIDTH]
+    scans = (realdata.load_scans("usps", "train"), realdata.load_scans("optdigits", "train"))
+    return RealPool(digits + singles, wholes, scans, separated)
 
 
 class PenLook(NamedTuple):
@@ -457,6 +478,8 @@ class RealStrings:
 
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
         cfg = self.config
+        if cfg.separator_fraction and length is None and rng.random() < cfg.separator_fraction:
+            return self.with_separators(rng)
         wholes = [s for s in self.wholes if len(s.label) == length] if length else self.wholes
         if wholes and rng.random() < cfg.real_whole_fraction:
             return self.whole_string(rng, wholes[int(rng.integers(len(wholes)))])
@@ -465,13 +488,25 @@ class RealStrings:
             return self.scanned(rng, length)
         return self.one_writer(rng, length)
 
-    def whole_string(self, rng: np.random.Generator, string: PenSample) -> Sample:
-        """A whole UNIPEN string drawn from its pen strokes (no boxes: where its digits are is not known)."""
+    def whole_string(self, rng: np.random.Generator, string: PenSample, origin: str = "unipen-string") -> Sample:
+        """A whole string drawn from its pen strokes (no boxes: where its digits are is not known)."""
         look = choose_look(rng, self.config)
         mask = pen_ink(string, rng, look, int(look.height * rng.uniform(*WHOLE_STRING_HEIGHTS)), REAL_TILT)
         mask, _ = _pad(mask, [], rng)
         image = render_clean(mask) if look.canvas else render(mask, rng)
-        return Sample(image, string.label, [], "unipen-string", (string.writer,) * len(string.label))
+        return Sample(image, string.label, [], origin, (string.writer,) * len(string.label))
+
+    def with_separators(self, rng: np.random.Generator) -> Sample:
+        """A number written with separators ("3.14", "(408) 974-8980"): a whole UNIPEN string that has them
+        (``SEPARATED_WHOLE_SHARE``), else one composed from a writer's digits and drawn separators."""
+        from training import separators  # it builds on this module's layout constants
+
+        if self.pool.separated and rng.random() < SEPARATED_WHOLE_SHARE:
+            return self.whole_string(rng, self.pool.separated[int(rng.integers(len(self.pool.separated)))])
+        writer = self.pool.writer_names[int(rng.choice(len(self.pool.writer_names), p=self.pool.writer_odds))]
+        strokes, label = separators.compose_with_separators(
+            separators.digits_by_char(self.pool.by_writer[writer]), separators.sample_format(rng), rng)
+        return self.whole_string(rng, PenSample(label, writer.split("/")[0], writer, tuple(strokes)), "separators")
 
     def one_writer(self, rng: np.random.Generator, length: int) -> Sample:
         """A new string of one UNIPEN writer's digits, drawn with one pen, as that hand writes (or, a share

@@ -21,8 +21,8 @@ from keras import ops
 
 from training import datasets, evaluate, models, store
 from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
-from training.synth import (SequenceGenerator, SynthConfig, encode_labels, load_real_pool, start_worker,
-                            worker_batch)
+from training.synth import (ALPHABETS, TEXT_LABEL_WIDTH, SequenceGenerator, SynthConfig, encode_labels,
+                            load_real_pool, num_classes, start_worker, worker_batch)
 
 CHECKPOINT_DIR = store.STORE_DIR / ".checkpoints"
 
@@ -47,6 +47,8 @@ class TrainConfig:
     hard_digits: float = 0.0  # share of digit picks given to those the starting model reads worst (fine-tuning)
     real_fraction: float = SynthConfig.real_fraction  # share of strings of real handwriting (UNIPEN, USPS, optdigits)
     repeat_fraction: float = SynthConfig.repeat_fraction  # share of composed real strings given a run of one digit
+    alphabet: str = "digits"  # what the model reads: "digits" (0-9) or "text" (with separators and the space)
+    separator_fraction: float = SynthConfig.separator_fraction  # share of real strings written with separators
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -62,6 +64,8 @@ class TrainConfig:
             raise ValueError(f"--hard-digits is a share of the picks, within 0..1, got {self.hard_digits}")
         if self.keep not in ("best", "last"):
             raise ValueError(f"--keep must be 'best' or 'last', got {self.keep!r}")
+        if self.alphabet not in ALPHABETS:
+            raise ValueError(f"--alphabet must be one of {', '.join(ALPHABETS)}, got {self.alphabet!r}")
         if self.reuse < 1 or self.processes < 0:
             raise ValueError(f"--reuse must be 1 or more and --processes 0 or more, got {self.reuse} and "
                              f"{self.processes}")
@@ -71,7 +75,18 @@ class TrainConfig:
         """How this run's strings are made: these settings, the paper and camera defaults."""
         return SynthConfig(max_length=self.max_length, max_angle=self.max_angle, clean_fraction=self.clean_fraction,
                            pen_fraction=self.pen_fraction, elastic=self.elastic, real_fraction=self.real_fraction,
-                           repeat_fraction=self.repeat_fraction)
+                           repeat_fraction=self.repeat_fraction, separator_fraction=self.separator_fraction,
+                           alphabet=self.characters)
+
+    @property
+    def characters(self) -> str:
+        """The alphabet's characters, in class order after the blank."""
+        return ALPHABETS[self.alphabet]
+
+    @property
+    def label_width(self) -> int:
+        """How many classes a training label holds: a number with separators is longer than its digits."""
+        return max(self.max_length, TEXT_LABEL_WIDTH) if self.alphabet == "text" else self.max_length
 
     @classmethod
     def tiny(cls, **overrides) -> "TrainConfig":
@@ -127,7 +142,7 @@ class SyntheticBatches(keras.utils.PyDataset):
             inputs, texts = self.generator.batch(size, data_epoch, index)
         else:
             inputs, texts = self.pool.apply(worker_batch, (size, data_epoch, index))
-        return inputs, encode_labels(texts, self.config.max_length)
+        return inputs, encode_labels(texts, self.config.label_width, self.config.characters)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -230,6 +245,8 @@ def _load_or_build(config: TrainConfig, folder: Path, resume: bool) -> tuple[ker
     if config.init_from:
         return _load_parent(config)
     builder_args = {"max_length": config.max_length}
+    if config.alphabet != "digits":
+        builder_args["num_classes"] = num_classes(config.characters)
     return models.build(config.model, **builder_args), {"epoch": 0, "history": [], "spent_s": 0.0}
 
 
@@ -241,7 +258,10 @@ def _load_parent(config: TrainConfig) -> tuple[keras.Model, dict]:
                          f"not {config.model!r}")
     training = parent.card.get("training", {})
     print(f"fine-tuning {parent.name} (version {parent.card.get('version')})")
-    return store.load_model(parent), {"epoch": 0, "history": _line_model_history(parent), "spent_s": 0.0,
+    model = store.load_model(parent)
+    if model.output_shape[-1] < num_classes(config.characters):  # a digit reader learning separators
+        model = models.widened_head(model, num_classes(config.characters), config.seed)
+    return model, {"epoch": 0, "history": _line_model_history(parent), "spent_s": 0.0,
                                       "commands": list(training.get("commands", [])),
                                       "inherited_s": float(training.get("training_time_s", 0.0))}
 
@@ -350,7 +370,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
         "parameters": int(model.count_params()),
         "input": {"height": INPUT_HEIGHT, "width": INPUT_WIDTH, "channels": 1, "digit_height": DIGIT_HEIGHT,
                   "preprocessing": "training.preprocess.normalize_line"},
-        "alphabet": "0123456789", "blank_index": 0, "max_length": config.max_length,
+        "alphabet": config.characters, "blank_index": 0, "max_length": config.max_length,
         "data": {"train_digits": data, "validation": "10% split of the training digits",
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
                  "synthesis": {"max_angle": config.max_angle, "lengths": f"1-{config.max_length}",
@@ -375,6 +395,7 @@ def real_handwriting(config: TrainConfig) -> dict:
         return {}
     synth = config.synth_config()
     return {"real_handwriting": {"fraction": config.real_fraction, "repeat_fraction": config.repeat_fraction,
+                                 "separator_fraction": config.separator_fraction,
                                  "whole_string_fraction": synth.real_whole_fraction,
                                  "scan_fraction": synth.real_scan_fraction,
                                  "sources": load_real_pool().describe()}}

@@ -52,17 +52,17 @@
 
   // "7 95%" under each digit; narrow boxes (small or distant writing) get a shorter label so
   // neighbouring labels do not overprint each other.
-  const digitLabel = (ctx, digit, boxWidth, fontPx) => {
+  const charLabel = (ctx, char, boxWidth, fontPx) => {
     ctx.font = `${fontPx}px ${FONT_FAMILY}`;
     const padding = fontPx * 0.7;
-    const full = `${digit.digit} ${percent(digit.confidence)}`;
+    const full = `${char.char} ${percent(char.confidence)}`;
     if (ctx.measureText(full).width + padding <= boxWidth * 1.1) return full;
-    const short = percent(digit.confidence);
+    const short = percent(char.confidence);
     if (ctx.measureText(short).width + padding <= boxWidth * 1.1) return short;
-    return String(digit.digit);
+    return String(char.char);
   };
 
-  // result: {numbers: [{text, confidence, box, digits: [{digit, confidence, box}]}], image: {width, height}}.
+  // result: {numbers: [{text, digits, confidence, box, chars: [{char, confidence, box}]}], image: {width, height}}.
   // Boxes are in pixels of the sent image; the canvas may show that image at any size.
   const drawResult = (canvas, result) => {
     const ctx = canvas.getContext('2d');
@@ -77,14 +77,15 @@
 
     ctx.lineJoin = 'round';
     for (const number of result.numbers || []) {
-      for (const digit of number.digits || []) {
-        const [x, y, w, h] = scaleBox(digit.box);
-        const colours = confidenceColours(digit.confidence);
+      for (const char of number.chars || []) {
+        if (char.char === ' ') continue;  // a space between groups has nothing to box
+        const [x, y, w, h] = scaleBox(char.box);
+        const colours = confidenceColours(char.confidence);
         ctx.strokeStyle = colours.fill;
         ctx.lineWidth = 1.5 * ratio;
         ctx.strokeRect(x, y, w, h);
         const fontPx = 11 * ratio;
-        drawChip(ctx, digitLabel(ctx, digit, w, fontPx), x, y + h + ratio, {
+        drawChip(ctx, charLabel(ctx, char, w, fontPx), x, y + h + ratio, {
           above: false, fontPx, bold: false, colours,
         });
       }

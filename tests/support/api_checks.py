@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 DIGITS = set("0123456789")
+TEXT_CHARS = DIGITS | set(".,-/:()+ ")  # a number as written: digits, separators, spaces between groups
 
 
 def error_of(payload) -> tuple[str, str]:
@@ -59,27 +60,28 @@ def assert_result_schema(result: dict, width: int, height: int) -> None:
     assert isinstance(result["numbers"], list)
     image_box = (0, 0, width, height)
     for number in result["numbers"]:
-        assert set(number) == {"text", "confidence", "box", "digits"}, sorted(number)
+        assert set(number) == {"text", "digits", "confidence", "box", "chars"}, sorted(number)
         text = number["text"]
-        assert isinstance(text, str) and text and set(text) <= DIGITS, text
+        assert isinstance(text, str) and text == text.strip() and set(text) <= TEXT_CHARS, text
+        assert number["digits"] == "".join(c for c in text if c in DIGITS) and number["digits"], number
         assert 0.0 <= number["confidence"] <= 1.0
         box = number["box"]
         assert len(box) == 4 and all(isinstance(v, int) for v in box) and box[2] > 0 and box[3] > 0, box
         assert box_inside(box, image_box), f"number box {box} outside the {width}x{height} image"
-        digits = number["digits"]
-        assert "".join(d["digit"] for d in digits) == text, (text, digits)
-        product = math.prod(d["confidence"] for d in digits)
-        assert abs(product - number["confidence"]) < 2e-3 * len(digits), (number["confidence"], product)
+        chars = number["chars"]
+        assert "".join(c["char"] for c in chars) == text, (text, chars)
+        product = math.prod(c["confidence"] for c in chars)
+        assert number["confidence"] <= product + 2e-3 * len(chars), (number["confidence"], product)
         previous_x = -1
-        for digit in digits:
-            assert set(digit) == {"digit", "confidence", "box"}, sorted(digit)
-            assert digit["digit"] in DIGITS and 0.0 <= digit["confidence"] <= 1.0, digit
-            dbox = digit["box"]
-            assert len(dbox) == 4 and all(isinstance(v, int) for v in dbox) and dbox[2] > 0 and dbox[3] > 0, dbox
-            assert box_inside(dbox, image_box), f"digit box {dbox} outside the {width}x{height} image"
-            assert box_inside(dbox, box, tolerance=1), f"digit box {dbox} outside its number's box {box}"
-            assert dbox[0] >= previous_x, f"digit boxes not left to right: {[d['box'] for d in digits]}"
-            previous_x = dbox[0]
+        for char in chars:
+            assert set(char) == {"char", "confidence", "box"}, sorted(char)
+            assert char["char"] in TEXT_CHARS and 0.0 <= char["confidence"] <= 1.0, char
+            cbox = char["box"]
+            assert len(cbox) == 4 and all(isinstance(v, int) for v in cbox) and cbox[2] > 0 and cbox[3] > 0, cbox
+            assert box_inside(cbox, image_box), f"char box {cbox} outside the {width}x{height} image"
+            assert box_inside(cbox, box, tolerance=1), f"char box {cbox} outside its number's box {box}"
+            assert cbox[0] >= previous_x, f"char boxes not left to right: {[c['box'] for c in chars]}"
+            previous_x = cbox[0]
 
 
 def without_timing(result: dict) -> dict:

@@ -50,11 +50,11 @@ def test_a_bold_lone_1_in_a_tight_crop_keeps_its_stroke_whole():
 def test_ctc_decoding_merges_repeats_and_splits_on_blanks():
     # classes: digit d is d + 1, blank is 0: "3 3 _ 3 _ _ 7" -> "337"
     digits = decode.ctc_greedy(_one_hot([4, 4, 0, 4, 0, 0, 8]))
-    assert "".join(d.digit for d in digits) == "337"
+    assert "".join(d.char for d in digits) == "337"
     assert [(d.start, d.end) for d in digits] == [(0, 2), (3, 4), (6, 7)]
     assert all(0.99 < d.confidence <= 1.0 for d in digits)
 
 
 def test_positional_decoding_stops_at_no_digit():
     digits = decode.positional(_one_hot([1, 10, 0, 5]))
-    assert "".join(d.digit for d in digits) == "09"
+    assert "".join(d.char for d in digits) == "09"

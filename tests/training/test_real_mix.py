@@ -159,7 +159,7 @@ def writers_of(split: str) -> set[str]:
 def test_only_the_train_split_is_ever_drawn(pool, real_samples):
     held_out = writers_of("validation") | writers_of("test")
     train_labs = set(realdata.split_labs("train"))
-    in_pool = [s for samples in pool.by_writer.values() for s in samples] + list(pool.strings)
+    in_pool = [s for samples in pool.by_writer.values() for s in samples] + list(pool.strings) + pool.separated
     assert {s.lab for s in in_pool} <= train_labs and not {s.writer for s in in_pool} & held_out
     assert {d.source: len(d) for d in pool.scans} == {"usps-train": len(realdata.load_scans("usps", "train")),
                                                       "optdigits-train": len(realdata.load_scans("optdigits", "train"))}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from training import decode, models, rescore, segment, store
-from training.decode import DecodedDigit
+from training.decode import DecodedChar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +36,9 @@ def _bar(width: int) -> np.ndarray:
     return ink
 
 
-def _read_at(*centres_px: float, steps: int = 64) -> list[DecodedDigit]:
+def _read_at(*centres_px: float, steps: int = 64) -> list[DecodedChar]:
     """Digits as a CTC model with 4-pixel steps would report them, its peaks at these input x."""
-    return [DecodedDigit("0", 0.9, int(c // 4), int(c // 4) + 1) for c in centres_px]
+    return [DecodedChar("0", 0.9, int(c // 4), int(c // 4) + 1) for c in centres_px]
 
 
 def test_each_crop_holds_one_digit_framed_as_mnist_even_when_the_peaks_lead_the_ink():
@@ -93,7 +93,7 @@ def test_fusing_lets_a_sure_classifier_overrule_an_unsure_line_reading_and_keeps
     says_one = lambda crops: np.tile(np.eye(10)[1] * 4.0, (len(crops), 1))  # 86% sure every digit is a 1
     fused = rescore.fuse(line, logits, says_one, weight=1.0)
     read = decode.ctc_greedy(fused[0])
-    assert "".join(d.digit for d in read) == "13"  # the 7 gives way, the sure 3 does not
+    assert "".join(d.char for d in read) == "13"  # the 7 gives way, the sure 3 does not
     assert [(d.start, d.end) for d in read] == [(d.start, d.end) for d in decode.ctc_greedy(logits[0])]
     only_doubtful = rescore.fuse(line, logits, says_one, weight=1.0, sure=0.5)  # the 7 was read 55% sure
     assert decode.texts([decode.ctc_greedy(only_doubtful[0])]) == ["73"]

@@ -25,5 +25,5 @@ def test_the_recording_reads_as_the_real_model_reads_today():
         decoder = decode.DECODERS[info["decoder"]]
         for index, real, replayed in zip(chosen, logits, recorded[chosen]):
             read, recorded_read = decoder(real), decoder(replayed)
-            assert [d.digit for d in read] == [d.digit for d in recorded_read], f"{keys[index]}: re-record the logits"
+            assert [d.char for d in read] == [d.char for d in recorded_read], f"{keys[index]}: re-record the logits"
             assert np.allclose([d.confidence for d in read], [d.confidence for d in recorded_read], atol=0.02)

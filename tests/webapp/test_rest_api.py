@@ -53,8 +53,8 @@ def test_each_digit_box_is_around_that_digits_ink(client):
     result = post_multipart(client, encode(page)).get_json()
     assert texts(result) == ["2580"]
     expected = digit_ink_boxes("2580", origin, height)
-    for digit, box in zip(result["numbers"][0]["digits"], expected):
-        assert iou(digit["box"], box) > 0.6, f"digit {digit['digit']}: box {digit['box']}, its ink is at {box}"
+    for char, box in zip(result["numbers"][0]["chars"], expected):
+        assert iou(char["box"], box) > 0.6, f"digit {char['char']}: box {char['box']}, its ink is at {box}"
 
 
 def test_transparent_png_drawing_is_read_as_ink_on_white_paper(client):

@@ -12,6 +12,7 @@ import numpy as np
 from training import rescore, store
 from training.preprocess import INPUT_SHAPE
 from training.segment import CROP_SIZE
+from training.synth import DIGIT_ALPHABET
 from webapp.errors import UnknownModelError
 
 BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
@@ -31,9 +32,9 @@ def find_model(name: str, store_dir: Path | None) -> store.StoredModel:
 
 
 def model_info(stored: store.StoredModel, device: str) -> dict:
-    """What a backend tells of a model it runs: {"name", "version", "decoder", "device"}."""
+    """What a backend tells of a model it runs: {"name", "version", "decoder", "alphabet", "device"}."""
     return {"name": stored.name, "version": stored.card.get("version", ""), "decoder": stored.decoder,
-            "device": device}
+            "alphabet": stored.card.get("alphabet", DIGIT_ALPHABET), "device": device}
 
 
 class LocalBackend:
@@ -53,7 +54,7 @@ class LocalBackend:
 
     @property
     def info(self) -> dict:
-        """The default model's {"name", "version", "decoder", "device"} (loaded now if it is not yet)."""
+        """The default model's {"name", "version", "decoder", "alphabet", "device"} (loaded now if it is not yet)."""
         return self.model_info(None)
 
     def model_info(self, model: str | None) -> dict:

@@ -1,7 +1,7 @@
 """The one recognizer behind REST, Socket.IO, the CLI and the benchmarks.
 
 bytes -> decode (EXIF upright) -> find every number -> normalise each crop exactly as training
-does -> one batch through the model -> per-digit boxes and confidences -> JSON in reading order.
+does -> one batch through the model -> per-character boxes and confidences -> JSON in reading order.
 The model itself sits behind a ``Backend`` with ``predict(model_name, batch) -> (logits, info)``:
 the inference process in the app, or an in-process model for the CLI, the benchmarks and the tests.
 ``webapp.reading.load`` builds one ready to use.
@@ -28,7 +28,7 @@ class Backend(Protocol):
     (``serving.inference.ProcessBackend``) or on Redis workers (``serving.redis_backend.RedisBackend``)."""
 
     state: str  # "loading", "ready", "restarting" or "error"
-    info: dict  # the default model's {"name", "version", "decoder", "device"}
+    info: dict  # the default model's {"name", "version", "decoder", "alphabet", "device"}
     device: str | None  # "CPU" or "GPU" (None while not known)
 
     def start(self) -> "Backend": ...
@@ -36,7 +36,8 @@ class Backend(Protocol):
     def stop(self) -> None: ...
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> logits (n, steps, 11) and {"name", "version", "decoder", "device"}."""
+        """float32 (n, 32, 256, 1) -> logits (n, steps, classes) and {"name", "version", "decoder", "alphabet",
+        "device"}."""
 
 
 @dataclass(frozen=True)
@@ -59,23 +60,23 @@ def cut(gray: np.ndarray, region: detect.Region) -> tuple[np.ndarray, Crop]:
     return line, Crop(x0, y0, placement, region)
 
 
-def _step_centres(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[float]:
-    """Image x of each digit's centre: from the CTC steps, or evenly spread for positional models."""
+def _step_centres(chars: list[decode.DecodedChar], decoder: str, crop: Crop, steps: int) -> list[float]:
+    """Image x of each character's centre: from the CTC steps, or evenly spread for positional models."""
     if decoder != "ctc":
         box = crop.region.box
-        return [box.x + (i + 0.5) * box.w / len(digits) for i in range(len(digits))]
+        return [box.x + (i + 0.5) * box.w / len(chars) for i in range(len(chars))]
     stride = preprocess.INPUT_WIDTH / steps  # input pixels per model step
     p = crop.placement
-    return [crop.x + p.x0 + (stride * (d.start + d.end) / 2 - preprocess.MARGIN) / p.scale for d in digits]
+    return [crop.x + p.x0 + (stride * (c.start + c.end) / 2 - preprocess.MARGIN) / p.scale for c in chars]
 
 
-def digit_boxes(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> list[list[int]]:
-    """A box per digit: its ink component when each digit is one; else split at midpoints between centres."""
+def char_boxes(chars: list[decode.DecodedChar], decoder: str, crop: Crop, steps: int) -> list[list[int]]:
+    """A box per character: its ink component when each is one; else split at midpoints between centres."""
     parts = sorted(crop.region.parts)
-    if len(parts) == len(digits):  # separate digits, each one stroke group: the components are the digits
+    if len(parts) == len(chars):  # separate characters, each one stroke group: the components are they
         return [list(p) for p in parts]
     box = crop.region.box
-    centres = _step_centres(digits, decoder, crop, steps)
+    centres = _step_centres(chars, decoder, crop, steps)
     edges = [box.x] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [box.right]
     boxes = []
     for left, right in zip(edges, edges[1:]):
@@ -86,13 +87,32 @@ def digit_boxes(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, ste
     return boxes
 
 
-def number_json(digits: list[decode.DecodedDigit], decoder: str, crop: Crop, steps: int) -> dict:
-    boxes = digit_boxes(digits, decoder, crop, steps)
+def as_written(chars: list[decode.DecodedChar]) -> list[decode.DecodedChar]:
+    """The characters of one number: spaces only between groups (none at its ends, never two running)."""
+    kept = [c for i, c in enumerate(chars) if c.char != " " or (i and chars[i - 1].char != " ")]
+    while kept and kept[0].char == " ":
+        kept.pop(0)
+    while kept and kept[-1].char == " ":
+        kept.pop()
+    return kept
+
+
+def number_confidence(chars: list[decode.DecodedChar], separator_doubt: float = 0.0) -> float:
+    """How sure the reading is: every character right, and no separator dropped (``decode.separator_doubt``)."""
+    return float(np.prod([c.confidence for c in chars])) * (1.0 - separator_doubt)
+
+
+def number_json(chars: list[decode.DecodedChar], decoder: str, crop: Crop, steps: int,
+                separator_doubt: float = 0.0) -> dict:
+    """One number: ``text`` as written ("3.14", "(408) 974-8980"), ``digits`` its digits only, the box,
+    and each character with its confidence and box."""
+    boxes = char_boxes(chars, decoder, crop, steps)
     return {
-        "text": "".join(d.digit for d in digits),
-        "confidence": round(float(np.prod([d.confidence for d in digits])), 4),
+        "text": "".join(c.char for c in chars),
+        "digits": "".join(c.char for c in chars if c.char.isdigit()),
+        "confidence": round(number_confidence(chars, separator_doubt), 4),
         "box": list(crop.region.box),
-        "digits": [{"digit": d.digit, "confidence": round(d.confidence, 4), "box": box} for d, box in zip(digits, boxes)],
+        "chars": [{"char": c.char, "confidence": round(c.confidence, 4), "box": box} for c, box in zip(chars, boxes)],
     }
 
 
@@ -170,10 +190,12 @@ class Recognizer:
         return np.stack([line for line, _ in cuts]), [crop for _, crop in cuts]
 
     def read(self, prepared: Prepared, logits: np.ndarray, info: dict) -> list[dict]:
-        """Decode each number's logits; keep those read with at least ``min_confidence``."""
+        """Decode each number's logits; keep those with a digit, read with at least ``min_confidence``."""
         numbers = []
+        alphabet = info.get("alphabet")
         for crop, row in zip(prepared.crops, logits):
-            digits = decode.DECODERS[info["decoder"]](row)
-            if digits and np.prod([d.confidence for d in digits]) >= self.min_confidence:
-                numbers.append(number_json(digits, info["decoder"], crop, row.shape[0]))
+            chars = as_written(decode.DECODERS[info["decoder"]](row, alphabet))
+            doubt = decode.separator_doubt(row, chars, alphabet)
+            if any(c.char.isdigit() for c in chars) and number_confidence(chars, doubt) >= self.min_confidence:
+                numbers.append(number_json(chars, info["decoder"], crop, row.shape[0], doubt))
         return numbers

@@ -16,7 +16,7 @@ What travels through Redis (every name starts with ``digit-reader:``):
   Capped too, and it expires ``REPLY_TTL_S`` after its last reply, so a web process that went away
   leaves nothing behind.
 * ``digit-reader:workers:<consumer>``: each live worker's heartbeat, JSON ``{"consumer", "name",
-  "version", "decoder", "device"}``, with a TTL: ``alive_workers`` counts them for /healthz.
+  "version", "decoder", "alphabet", "device"}``, with a TTL: ``alive_workers`` counts them for /healthz.
 
 Needs Redis 7.0 or later (XAUTOCLAIM as the workers use it). The reader thread waits only in
 ``XREAD ... BLOCK`` on a socket and on Events, which eventlet's monkey patching makes green, so the
@@ -221,7 +221,7 @@ class RedisBackend:
         self.workers = alive_workers(self.client)
         if self.workers:
             worker = self.workers[0]
-            info = {key: worker.get(key) for key in ("name", "version", "decoder", "device")}
+            info = {key: worker.get(key) for key in ("name", "version", "decoder", "alphabet", "device")}
             self._set_state("ready", info)
         else:
             self._set_state("loading", self.info)
