@@ -66,6 +66,11 @@ MARK_MIN_HEIGHT = 0.05  # a mark beside a number is more than this share of its 
 MARK_MAX_HEIGHT = 0.4  # ...less than this share (more is a number)...
 MARK_MAX_GAP = 0.25  # ...at most this share of its height from its side...
 MARK_LEVEL_OVERLAP = 0.5  # ...and overlaps its rows by more than this share of the mark's own height
+SEPARATOR_MAX_HEIGHT = 0.5  # a mark between two groups, less than this share of the shorter's height...
+SEPARATOR_MAX_WIDTH = 1.0  # ...and narrower than it (a ruled line is not a dash)...
+SEPARATOR_MAX_GAP = 0.6  # ...at most this share of it from each, is a separator joining them ("458-6772", "3.14")
+MAX_MARKS = 400  # a frame with more small marks than this is grain or clutter: none is taken for a separator
+SEPARATOR_BELOW = 0.35  # ...its middle at most this share of the height below their bottom (a comma dips)
 
 # Dots: a tap or a dab of the pen
 DOT_MIN_ASPECT, DOT_MAX_ASPECT = 0.6, 1.67  # a dot's width over height: at most 1.67 times as tall as wide, or wide as tall
@@ -275,16 +280,19 @@ def ink_mask(gray: np.ndarray, img: np.ndarray | None = None) -> np.ndarray:
     return cv2.bitwise_and(mask, local)
 
 
-def components(mask: np.ndarray) -> list[Box]:
-    """Boxes of ink components that could be (parts of) digits: not specks, not ruled lines or frames."""
+def components(mask: np.ndarray) -> tuple[list[Box], list[Box]]:
+    """Boxes of ink components that could be (parts of) digits: not specks, not ruled lines or frames; and
+    of the small ones left out that could be separators between digits (a thin dash, a point), if joined."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     speck = max(MIN_SPECK, min(mask.shape) // FRAME_SIDES_PER_SPECK)
-    boxes = []
+    boxes, marks = [], []
     for x, y, w, h, area in stats[1:count]:
         box = Box(int(x), int(y), int(w), int(h))
         if not _is_speck(box, int(area), speck) and not _is_line_or_bar(box, int(area), mask.shape[0]):
             boxes.append(box)
-    return boxes
+        elif area >= speck**2 and box.h <= box.w * RULED_LINE_ASPECT:  # not grain, nor a frame's edge
+            marks.append(box)
+    return boxes, marks
 
 
 def _is_speck(box: Box, area: int, speck: int) -> bool:
@@ -461,11 +469,58 @@ def reading_order(regions: list[Region]) -> list[Region]:
     return [r for members in lines for r in sorted(members, key=lambda r: r.box.x)]
 
 
+def _separator_between(mark: Box, a: Box, b: Box) -> bool:
+    """Box ``mark`` sits between groups ``a`` (left) and ``b`` (right) of one line, small and close to both:
+    the dash of "458-6772", the point of "3.14", the slash of "12/05". One number, as written."""
+    tall, short = max(a.h, b.h), min(a.h, b.h)
+    level = a.overlap_y(b) > LEVEL_OVERLAP * short and tall < SAME_SIZE_HEIGHTS * short
+    between = a.centre_x < mark.centre_x < b.centre_x
+    close = max(a.gap_x(mark), mark.gap_x(b)) < SEPARATOR_MAX_GAP * short
+    on_line = min(a.y, b.y) < mark.centre_y < max(a.bottom, b.bottom) + SEPARATOR_BELOW * short
+    small = mark.h < SEPARATOR_MAX_HEIGHT * short and mark.w < SEPARATOR_MAX_WIDTH * short
+    return level and between and close and on_line and small
+
+
+def _near(mark: Box, box: Box) -> bool:
+    """``box`` is within a separator's reach of ``mark`` (a cheap test before ``_separator_between``)."""
+    return mark.gap_x(box) < SEPARATOR_MAX_GAP * box.h and mark.overlap_y(box) > -box.h
+
+
+def _join_once_across_a_separator(groups: list[list[Box]], marks: list[list[Box]]) -> bool:
+    """Join the first two groups a separator (a mark among ``marks``, or a small group) lies between, with it."""
+    boxes = [union(g) for g in groups]
+    candidates = [(m, None) for m in marks] + [(g, i) for i, g in enumerate(groups)]
+    for mark_parts, mark_index in candidates:
+        mark = union(mark_parts)
+        near = [i for i, box in enumerate(boxes) if i != mark_index and _near(mark, box)]
+        for i, j in ((i, j) for i in near for j in near if i != j):
+            if _separator_between(mark, boxes[i], boxes[j]):
+                joined = groups[i] + list(mark_parts) + groups[j]
+                groups[:] = [g for k, g in enumerate(groups) if k not in (i, j, mark_index)] + [joined]
+                if mark_index is None:
+                    marks.remove(mark_parts)
+                return True
+    return False
+
+
+def join_across_separators(groups: list[list[Box]], marks: list[list[Box]]) -> list[list[Box]]:
+    """Groups joined where a separator lies between them (a small group, or one of ``marks``: dots and the
+    components too small to be digits; those left over are dropped), then side by side again: a mark joined
+    to a group brings its neighbour within reach."""
+    marks = list(marks) if len(marks) <= MAX_MARKS else []  # grain all over a frame: no separators to find
+    while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _join_once_across_a_separator(groups, marks):
+        pass
+    return merge_all(groups, _groups_side_by_side)
+
+
 def _numbers(mask: np.ndarray) -> list[list[Box]]:
-    """The ink's components grouped into numbers; dots dropped first, so that a tap beside a number is not
-    joined to it as a mark; then marks beside a number joined to it."""
-    groups = [parts for parts in group(components(mask)) if not is_dot(mask, parts)]
-    return merge_all(groups, _mark_beside)
+    """The ink's components grouped into numbers; dots set apart first, so that a tap beside a number is not
+    joined to it as a mark; then marks beside a number joined to it, and groups a separator lies between."""
+    boxes, small_marks = components(mask)
+    groups, dots = [], []
+    for parts in group(boxes):
+        (dots if is_dot(mask, parts) else groups).append(parts)
+    return join_across_separators(merge_all(groups, _mark_beside), dots + [[m] for m in small_marks])
 
 
 def _to_image(box: Box, scale: float) -> Box:
