@@ -67,6 +67,7 @@ MARK_MAX_HEIGHT = 0.4  # ...less than this share (more is a number)...
 MARK_MAX_GAP = 0.25  # ...at most this share of its height from its side...
 MARK_LEVEL_OVERLAP = 0.5  # ...and overlaps its rows by more than this share of the mark's own height
 SEPARATOR_MAX_HEIGHT = 0.5  # a mark between two groups, less than this share of the shorter's height...
+SEPARATOR_MIN_SIZE = 0.05  # ...longer than this share (less is grain, not a pen's point)...
 SEPARATOR_MAX_WIDTH = 1.0  # ...and narrower than it (a ruled line is not a dash)...
 SEPARATOR_MAX_GAP = 0.6  # ...at most this share of it from each, is a separator joining them ("458-6772", "3.14")
 MAX_MARKS = 400  # a frame with more small marks than this is grain or clutter: none is taken for a separator
@@ -478,6 +479,7 @@ def _separator_between(mark: Box, a: Box, b: Box) -> bool:
     close = max(a.gap_x(mark), mark.gap_x(b)) < SEPARATOR_MAX_GAP * short
     on_line = min(a.y, b.y) < mark.centre_y < max(a.bottom, b.bottom) + SEPARATOR_BELOW * short
     small = mark.h < SEPARATOR_MAX_HEIGHT * short and mark.w < SEPARATOR_MAX_WIDTH * short
+    small = small and max(mark.w, mark.h) > SEPARATOR_MIN_SIZE * short
     return level and between and close and on_line and small
 
 
@@ -486,31 +488,44 @@ def _near(mark: Box, box: Box) -> bool:
     return mark.gap_x(box) < SEPARATOR_MAX_GAP * box.h and mark.overlap_y(box) > -box.h
 
 
+def _separator_candidates(groups: list[list[Box]], marks: list[list[Box]]):
+    """(mark box, its parts, owner) for each thing that may be a separator: a loose mark (owner None), a small
+    group as a whole (owner: its index) and a small part of a group, a dash ``_mark_beside`` joined to one side
+    (owner: its index, parts: none, they are the owner's already)."""
+    for parts in marks:
+        yield union(parts), parts, None
+    for i, parts in enumerate(groups):
+        box = union(parts)
+        yield box, parts, i
+        for part in parts if len(parts) > 1 else ():
+            if part.h < SEPARATOR_MAX_HEIGHT * box.h:
+                yield part, [], i
+
+
 def _join_once_across_a_separator(groups: list[list[Box]], marks: list[list[Box]]) -> bool:
-    """Join the first two groups a separator (a mark among ``marks``, or a small group) lies between, with it."""
+    """Join the first two groups a separator lies between (``_separator_candidates``), with it."""
     boxes = [union(g) for g in groups]
-    candidates = [(m, None) for m in marks] + [(g, i) for i, g in enumerate(groups)]
-    for mark_parts, mark_index in candidates:
-        mark = union(mark_parts)
-        near = [i for i, box in enumerate(boxes) if i != mark_index and _near(mark, box)]
+    for mark, parts, owner in _separator_candidates(groups, marks):
+        whole_group = owner is not None and bool(parts)  # a small group: neither side of the pair
+        near = [i for i, box in enumerate(boxes) if _near(mark, box) and not (whole_group and i == owner)]
         for i, j in ((i, j) for i in near for j in near if i != j):
-            if _separator_between(mark, boxes[i], boxes[j]):
-                joined = groups[i] + list(mark_parts) + groups[j]
-                groups[:] = [g for k, g in enumerate(groups) if k not in (i, j, mark_index)] + [joined]
-                if mark_index is None:
-                    marks.remove(mark_parts)
+            if (owner is None or whole_group or owner in (i, j)) and _separator_between(mark, boxes[i], boxes[j]):
+                joined = groups[i] + groups[j] + (list(parts) if owner is None or whole_group else [])
+                gone = {i, j, owner} if whole_group else {i, j}
+                groups[:] = [g for k, g in enumerate(groups) if k not in gone] + [joined]
+                if owner is None:
+                    marks.remove(parts)
                 return True
     return False
 
 
 def join_across_separators(groups: list[list[Box]], marks: list[list[Box]]) -> list[list[Box]]:
-    """Groups joined where a separator lies between them (a small group, or one of ``marks``: dots and the
-    components too small to be digits; those left over are dropped), then side by side again: a mark joined
-    to a group brings its neighbour within reach."""
+    """Groups joined where a separator lies between them: a small group, a mark joined to one side, or one of
+    ``marks`` (dots and the components too small to be digits; those left over are dropped)."""
     marks = list(marks) if len(marks) <= MAX_MARKS else []  # grain all over a frame: no separators to find
     while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _join_once_across_a_separator(groups, marks):
         pass
-    return merge_all(groups, _groups_side_by_side)
+    return groups
 
 
 def _numbers(mask: np.ndarray) -> list[list[Box]]:
