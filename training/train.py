@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from training import datasets, evaluate, models, store
+from training import datasets, evaluate, models, realdata, store
 from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
 from training.synth import (ALPHABETS, TEXT_LABEL_WIDTH, SequenceGenerator, SynthConfig, encode_labels,
                             load_real_pool, num_classes, start_worker, worker_batch)
@@ -398,7 +398,16 @@ def real_handwriting(config: TrainConfig) -> dict:
                                  "separator_fraction": config.separator_fraction,
                                  "whole_string_fraction": synth.real_whole_fraction,
                                  "scan_fraction": synth.real_scan_fraction,
-                                 "sources": load_real_pool().describe()}}
+                                 "sources": load_real_pool().describe(), "held_out": held_out_writers()}}
+
+
+def held_out_writers() -> dict:
+    """The writers training never saw, for the card: whole UNIPEN labs and the scans' other files."""
+    return {"unipen_validation_labs": list(realdata.split_labs("validation")),
+            "unipen_test_labs": list(realdata.split_labs("test")),
+            "usps_test": f"USPS {realdata.USPS_FILES['test']}",
+            "optdigits_test": f"optdigits {realdata.OPTDIGITS_FILES['test']} (other writers)",
+            "scan_validation": "a seeded tenth of each scan set's train file (realdata.load_scans)"}
 
 
 def plot_curves(history: list[dict], path: Path, title: str) -> None:

@@ -143,6 +143,7 @@
       ['Architecture', card.architecture || '–'],
       ['Parameters', formatParameters(card.parameters)],
       ['Input', formatInput(card.input)],
+      ['Reads', /[^0-9]/.test(card.alphabet || '') ? 'digits and separators . , - / : ( ) + and spaces' : 'digits'],
       ...(rescorer ? [['Rescorer', `${rescorerKind(rescorer)}, ${formatParameters(rescorer.parameters)} ` +
         `parameters, weight ${rescorer.weight}, rereads digits below ${rescorer.sure ?? 1} confidence`]] : []),
       ['Training time', `${formatDuration(training.training_time_s)}${epochs}`],

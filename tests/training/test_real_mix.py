@@ -186,6 +186,8 @@ def test_the_card_names_the_real_sources_and_the_flags_reach_the_config():
     assert note["fraction"] == 0.5 and note["repeat_fraction"] == 0.4
     assert "UNIPEN train split" in note["sources"]["unipen"]
     assert set(note["sources"]["scans"]) == {"usps-train", "optdigits-train"}
+    held_out = set(note["held_out"]["unipen_test_labs"]) | set(note["held_out"]["unipen_validation_labs"])
+    assert len(note["held_out"]["unipen_test_labs"]) >= 3 and not held_out & set(realdata.split_labs("train"))
     args = build_parser().parse_args(["train", "--real-fraction", "0.5", "--repeat-fraction", "0.4"])
     assert (args.real_fraction, args.repeat_fraction) == (0.5, 0.4)
     assert TrainConfig(real_fraction=0.5).synth_config().real_fraction == 0.5
