@@ -103,5 +103,6 @@
   DR.overlay = { fitCanvas, clear, drawResult };
 
   // Text for the numbers of a result, in reading order, space separated.
-  DR.numbersText = (result) => ((result && result.numbers) || []).map((number) => number.text).join(' ');
+  // Numbers as written, set apart by a middle dot: a space may be part of one ("(408) 974-8980").
+  DR.numbersText = (result) => ((result && result.numbers) || []).map((number) => number.text).join('  ·  ');
 })();
