@@ -3,15 +3,16 @@
     python -m benchmarks.reader                      # final numbers: MNIST test digits, 300 images a set
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
     python -m benchmarks.reader --sets real          # real writers: pen-real paper-real usps optdigits
+                                                     # touching continental stray-marks
 
 Each set (see ``training.scenes`` and ``training.real_scenes``) renders images deterministically from a
 seed, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
 store's default model unless ``--model``), and counts an image as read only when the list of numbers read
 equals the true list exactly: same texts, same order. A real set's truth is its one label as written
-(separators and spaces kept), read right when the numbers read, joined by spaces as the page shows them,
-equal it; its ``digits_only`` figure compares only the digits of both. Results go to
-``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set are saved in
-``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection, and a
+(separators and spaces kept; a composed set's, its digits), read right when the numbers read, joined by
+spaces as the page shows them, equal it; its ``digits_only`` figure compares only the digits of both.
+Results go to ``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set
+are saved in ``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection, and a
 contact sheet of the set's first 40 misses (``benchmarks.contact_sheet``) as ``benchmarks/out/<set>-misses.png``.
 """
 from __future__ import annotations
@@ -227,11 +228,16 @@ def real_images(name: str, items: list, seed: int):
 
 def real_source(name: str, split: str, items: list) -> dict:
     """Where a real set's items come from, for the report."""
+    labs = " ".join(realdata.split_labs(split))
     if name in real_scenes.SCAN_LOADERS:
         what = (f"{name} test file" if split == "test" else
-                f"{name} train file, the seeded {real_scenes.SCAN_VALIDATION_SHARE:.0%} (real_scenes.held_out_scans)")
+                f"{name} train file, the seeded {realdata.SCAN_VALIDATION_SHARE:.0%} (real_scenes.held_out_scans)")
+    elif name in real_scenes.COMPOSED_SCENES:
+        writers = len({item.writer for item in items})
+        what = (f"numbers of 2-8 isolated UNIPEN digits, each of one writer ({writers} writers) of the {split} "
+                f"labs {labs} (real_scenes.written_numbers)")
     else:
-        what = f"UNIPEN strings of the {split} labs {' '.join(realdata.split_labs(split))}"
+        what = f"UNIPEN strings of the {split} labs {labs}"
     return {"split": split, "source": what, "items": len(items)}
 
 

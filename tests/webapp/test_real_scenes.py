@@ -147,3 +147,179 @@ def test_real_sets_score_the_label_as_written_and_by_digits(truth, read, exact, 
 
     assert reader.reads_as_written(truth, read) is exact
     assert reader.digits_match(truth, read) is digits
+
+
+# --- touching, continental, stray-marks: numbers written from one held-out writer's digits ----------
+
+COMPOSED = list(real_scenes.COMPOSED_SCENES)
+
+
+@lru_cache(maxsize=None)
+def written(name: str, split: str = "validation") -> tuple:
+    return tuple(real_scenes.set_items(name, split))
+
+
+def plain_digits(label: str, test) -> list:
+    """Validation digit samples of ``label`` for which ``test(strokes)`` holds."""
+    return [s for s in load_unipen("digits", "validation") if s.label == label and test(s.strokes)]
+
+
+def centre_line_distance(a: list, b: list) -> float:
+    pa, pb = real_scenes.dense_points(a, 0.01), real_scenes.dense_points(b, 0.01)
+    return float(np.sqrt(((pa[:, None] - pb[None]) ** 2).sum(-1)).min())
+
+
+@pytest.mark.parametrize("name", COMPOSED)
+def test_composed_renders_are_deterministic_canvas_and_paper_with_the_digits_as_truth(name):
+    render = real_scenes.REAL_SCENES[name]
+    canvas, paper = written(name)[6], written(name)[7]  # items alternate: canvas, paper, canvas, ...
+    assert not canvas.on_paper and paper.on_paper
+    for item, magic in ((canvas, b"\x89PNG"), (paper, b"\xff\xd8\xff")):
+        data, truth = render(np.random.default_rng(4), item)
+        assert data == render(np.random.default_rng(4), item)[0] and data.startswith(magic)
+        assert truth == ["".join(d.label for d in item.digits)] and truth[0].isdigit()
+    assert sum(item.on_paper for item in written(name)) == len(written(name)) // 2
+
+
+@pytest.mark.parametrize("split", ["test", "validation"])
+@pytest.mark.parametrize("name", COMPOSED)
+def test_composed_numbers_are_one_held_out_writer_each(name, split):
+    from training.realdata import split_labs, unipen_index
+
+    items = written(name, split)
+    samples = load_unipen("digits", split)
+    writers = real_scenes.writers_of_files(samples)
+    train_files = {str(w).rsplit("/", 1)[-1] for kind in ("digits", "strings") for index in [unipen_index(kind)]
+                   for w in index["writers"][np.isin(index["labs"], split_labs("train"))]}
+    assert len(items) > 100 and len({item.writer for item in items}) > 50
+    for item in items:
+        assert 2 <= len(item.digits) <= 8
+        assert {writers[d.writer] for d in item.digits} == {item.writer}  # one person's digits
+        assert {d.lab for d in item.digits} <= set(split_labs(split))
+        assert not {d.writer.rsplit("/", 1)[-1] for d in item.digits} & train_files  # no train-split writer
+
+
+def test_files_a_lab_filed_by_digit_are_one_writer():
+    from training.realdata import PenSample
+
+    stroke = (np.zeros((2, 2), np.float32),)
+    files = [("0", "val/val/data/gresai30.dat"), ("1", "val/val/data/gresai31.dat"),  # gresai's 0s, 1s
+             ("5", "imp/imp/data/imp0/imp35.dat"), ("3", "imp/imp/data/imp0/imp35.dat")]  # a file of mixed digits
+    samples = [PenSample(label, file.split("/")[0], file, stroke) for label, file in files]
+    assert real_scenes.writers_of_files(samples) == {"val/val/data/gresai30.dat": "val/val/data/gresai",
+                                                     "val/val/data/gresai31.dat": "val/val/data/gresai",
+                                                     "imp/imp/data/imp0/imp35.dat": "imp/imp/data/imp0/imp35.dat"}
+
+
+def test_touching_layout_draws_each_digit_as_written_only_scaled_and_moved():
+    for k, item in enumerate(written("touching")[:10]):
+        laid = real_scenes.touching_layout(np.random.default_rng(k), real_scenes.digit_strokes(item))
+        assert len(laid) == len(item.digits)
+        for strokes, digit in zip(laid, item.digits):
+            original, drawn = np.concatenate(digit.strokes), np.concatenate(strokes)
+            size = np.ptp(drawn[:, 1]) / np.ptp(original[:, 1])
+            assert 0.5 < size <= 1.0 + 1e-6
+            assert np.allclose((drawn - drawn.min(0)) / size, original - original.min(0), atol=1e-4)
+
+
+def test_touching_digits_boxes_meet_and_their_ink_joins():
+    joined = 0
+    for k, item in enumerate(written("touching", "test")[:30]):
+        laid = real_scenes.touching_layout(np.random.default_rng(k), real_scenes.digit_strokes(item))
+        boxes = [real_scenes.ink_box(strokes) for strokes in laid]
+        # inked with the thinnest pen (0.05 of a height), some neighbours' ink boxes overlap or touch
+        assert any(right[0] - left[2] <= 0.05 for left, right in zip(boxes, boxes[1:])), item.label
+        # centre lines within 0.04 of a height: inked with any pen the sets use (0.05 of it or more), joined
+        joined += min(centre_line_distance(a, b) for a, b in zip(laid, laid[1:])) <= 0.04
+    assert joined >= 27
+
+
+def test_touching_ink_is_one_piece_across_two_digits_on_the_canvas():
+    item = written("touching")[2]
+    laid = real_scenes.touching_layout(np.random.default_rng(2), real_scenes.digit_strokes(item))
+    sample = real_scenes.number_sample(item, [s for strokes in laid for s in strokes])
+    gray = pen.render(sample, (974, 390), ink_height=250, offset=(40, 60), pen=390 / 18)
+    _, parts = cv2.connectedComponents((gray < 128).astype(np.uint8))
+    every = np.concatenate([s for strokes in laid for s in strokes])
+    low, height = every.min(0), np.ptp(every[:, 1])
+    owners = []
+    for strokes in laid:
+        points = (np.concatenate(strokes) - low) / height * 250 + np.float32([40, 60])
+        owners.append({parts[int(y), int(x)] for x, y in points} - {0})
+    assert any(a & b for a, b in zip(owners, owners[1:]))  # one ink component holds two neighbours
+
+
+def test_continental_one_gets_a_flag_and_foot_it_lacked():
+    hand = real_scenes.ContinentalHand(0.45, 40.0, True, 0.18, True)
+    plain = plain_digits("1", lambda s: not real_scenes.has_flag(s) and not real_scenes.has_foot(s))
+    for k, one in enumerate(plain[:8]):
+        restyled = real_scenes.restyled(np.random.default_rng(k), one, hand)
+        assert len(restyled) == len(one.strokes) + 2
+        assert real_scenes.has_flag(tuple(restyled)) and real_scenes.has_foot(tuple(restyled))
+        flag = restyled[0]
+        assert flag[-1, 1] == pytest.approx(np.concatenate(one.strokes)[:, 1].min(), abs=1e-5)  # up to the top
+        assert flag[0, 0] < flag[-1, 0] - 0.2 and flag[0, 1] > flag[-1, 1] + 0.15  # from the lower left
+
+
+def test_continental_leaves_a_writers_own_flag_and_crossbar():
+    hand = real_scenes.ContinentalHand(0.45, 40.0, False, 0.18, True)
+    for one in plain_digits("1", real_scenes.has_flag)[:5]:
+        assert len(real_scenes.restyled(np.random.default_rng(0), one, hand)) == len(one.strokes)
+    for seven in plain_digits("7", real_scenes.is_crossed)[:5]:
+        assert len(real_scenes.restyled(np.random.default_rng(0), seven, hand)) == len(seven.strokes)
+
+
+def test_continental_sevens_are_crossed_and_zeros_slashed():
+    hand = real_scenes.ContinentalHand(0.45, 40.0, False, 0.18, True)
+    for label, done in (("7", real_scenes.is_crossed), ("0", real_scenes.is_slashed)):
+        for k, digit in enumerate(plain_digits(label, lambda s, done=done: not done(s))[:6]):
+            restyled = real_scenes.restyled(np.random.default_rng(k), digit, hand)
+            assert len(restyled) == len(digit.strokes) + 1 and done(tuple(restyled)), label
+            # the new stroke crosses the digit: it meets the digit's line between its two ends
+            line = real_scenes.dense_points(list(digit.strokes), 0.005)
+            bar = restyled[-1]
+            meets = bar[np.sqrt(((bar[:, None] - line[None]) ** 2).sum(-1)).min(1) < 0.02]
+            assert len(meets) and bar[0, 0] < meets[:, 0].min() and meets[:, 0].max() < bar[-1, 0], label
+
+
+def test_continental_numbers_hold_a_restyled_digit_and_keep_4s_and_9s():
+    items = written("continental")
+    assert all(set(item.label) & {"0", "1", "7"} for item in items)
+    hand = real_scenes.ContinentalHand(0.45, 40.0, True, 0.18, True)
+    for label in "49":
+        digit = plain_digits(label, lambda s: True)[0]
+        assert real_scenes.restyled(np.random.default_rng(0), digit, hand) == list(digit.strokes)
+    item = next(i for i in items if any(d.label == "1" and not real_scenes.has_flag(d.strokes) for d in i.digits))
+    sample = real_scenes.continental_sample(np.random.default_rng(1), item)
+    assert len(sample.strokes) > sum(len(d.strokes) for d in item.digits) and sample.label == item.label
+
+
+def test_stray_marks_put_ink_clear_of_the_digits():
+    kinds = set()
+    for k, item in enumerate(written("stray-marks", "test")[:25]):
+        rng = np.random.default_rng(k)
+        sample = real_scenes.stray_marks_sample(rng, item)
+        count = sum(len(d.strokes) for d in item.digits)
+        digits, marks = list(sample.strokes[:count]), list(sample.strokes[count:])
+        assert marks and sample.label == item.label
+        unit = np.ptp(np.concatenate(digits)[:, 1])  # about a digit's height
+        assert centre_line_distance(digits, marks) > 0.05 * unit  # near the number, not touching it
+        kinds.add(len(marks))
+        # in the image: ink beyond the pen's reach of every digit
+        size = (int(np.ceil(sample.width * 200)) + 80, 280)
+        gray = pen.render(sample, size, ink_height=200, offset=(40, 40), pen=12)
+        reach = np.zeros_like(gray)
+        for stroke in digits:
+            cv2.polylines(reach, [np.round(stroke * 200 + 40).astype(np.int32)], False, 255, thickness=12 + 6)
+        assert ((gray < 128) & (reach == 0)).sum() > 100
+    assert len(kinds) >= 2  # more than one kind of mark (a frame's four lines, an underline's one)
+
+
+def test_the_real_sets_keep_their_seeds():
+    """The composed sets are appended after the first four real sets, so each of their images keeps its
+    generator."""
+    from benchmarks import reader
+
+    assert reader.REAL_SETS[:4] == ["pen-real", "paper-real", "usps", "optdigits"]
+    assert reader.REAL_SETS[4:] == ["touching", "continental", "stray-marks"]
+    assert reader.chosen_sets(["touching", "real"])[0] == "touching"
