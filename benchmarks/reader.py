@@ -41,6 +41,7 @@ DEFAULT_COUNT = 300
 QUICK_COUNT = 40
 SAVED_FAILURES = 8  # images per set written to benchmarks/out/
 LISTED_FAILURES = 20  # truth vs read per set in the JSON
+SURE = 0.9  # the page colours a number green from this confidence on (static/js/overlay.js)
 MNIST_SETS = list(scenes.SCENES)
 REAL_SETS = list(real_scenes.REAL_SCENES)
 ALL_SETS = MNIST_SETS + REAL_SETS  # a set's place here seeds its images: append, never reorder
@@ -119,6 +120,20 @@ def digits_match(truth: list[str], read: list[str]) -> bool:
     return only_digits(truth) == only_digits(read)
 
 
+def separators_in(texts: list[str]) -> int:
+    return sum(not c.isdigit() and c != " " for text in texts for c in text)
+
+
+def dropped_separator(record: dict) -> bool:
+    """The digits were read right but a separator written was not: "3.14" read "314"."""
+    return record["digits_ok"] and separators_in(record["read"]) < separators_in(record["truth"])
+
+
+def flagged(record: dict) -> bool:
+    """The page shows a number under ``SURE`` confidence as doubtful (amber or red, not green)."""
+    return min(record["confidence"], default=0.0) < SURE
+
+
 def expected_regions(name: str, truth: list[str]) -> int:
     """How many numbers the detector should find: one per truth, or per space-separated part of a label."""
     return len(" ".join(truth).split(" ")) if name in REAL_SETS else len(truth)
@@ -188,6 +203,9 @@ def set_summary(name: str, records: list[dict], failures: list[dict]) -> dict:
     })
     if name in REAL_SETS:
         summary["slices"] = slice_summary(records)
+        dropped = [r for r in records if dropped_separator(r)]
+        # a dropped separator must not pass silently: the number's confidence should say so
+        summary["dropped_separators"] = {"images": len(dropped), "flagged": sum(flagged(r) for r in dropped)}
     summary["failures"] = failures[:LISTED_FAILURES]
     return summary
 
@@ -253,10 +271,13 @@ def markdown_table(sets: dict[str, dict]) -> str:
 
 
 def markdown_real_table(sets: dict[str, dict]) -> str:
-    rows = ["| set | images | read exactly | digits only | ms/image |", "|---|---:|---:|---:|---:|"]
+    rows = ["| set | images | read exactly | digits only | separators dropped (flagged) | ms/image |",
+            "|---|---:|---:|---:|---:|---:|"]
     for name, r in sets.items():
+        dropped = r["dropped_separators"]
         rows.append(f"| {name} | {r['images']} | {100 * r['accuracy']:.1f}% "
-                    f"| {100 * r['digits_only']['accuracy']:.1f}% | {r['ms_per_image']:.0f} |")
+                    f"| {100 * r['digits_only']['accuracy']:.1f}% | {dropped['images']} ({dropped['flagged']}) "
+                    f"| {r['ms_per_image']:.0f} |")
     return "\n".join(rows)
 
 

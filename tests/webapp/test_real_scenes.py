@@ -149,6 +149,21 @@ def test_real_sets_score_the_label_as_written_and_by_digits(truth, read, exact, 
     assert reader.digits_match(truth, read) is digits
 
 
+@pytest.mark.parametrize("truth, read, confidence, dropped, flagged", [
+    (["3.14"], ["314"], [0.55], True, True),
+    (["3.14"], ["314"], [0.97], True, False),
+    (["3.14"], ["3.14"], [0.97], False, False),
+    (["3.14"], ["3.4"], [0.40], False, True),
+    (["12/05"], ["12", "05"], [0.95, 0.95], True, False),
+])
+def test_a_dropped_separator_is_counted_and_whether_the_confidence_said_so(truth, read, confidence, dropped, flagged):
+    from benchmarks import reader
+
+    record = {"truth": truth, "read": read, "confidence": confidence, "digits_ok": reader.digits_match(truth, read)}
+    assert reader.dropped_separator(record) is dropped
+    assert reader.flagged(record) is flagged
+
+
 # --- touching, continental, stray-marks: numbers written from one held-out writer's digits ----------
 
 COMPOSED = list(real_scenes.COMPOSED_SCENES)
