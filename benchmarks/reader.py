@@ -3,14 +3,15 @@
     python -m benchmarks.reader                      # final numbers: MNIST test digits, 300 images a set
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
     python -m benchmarks.reader --sets real          # real writers: pen-real paper-real usps optdigits
-                                                     # touching continental stray-marks
+                                                     # touching continental stray-marks separated
 
 Each set (see ``training.scenes`` and ``training.real_scenes``) renders images deterministically from a
 seed, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
 store's default model unless ``--model``), and counts an image as read only when the list of numbers read
 equals the true list exactly: same texts, same order. A real set's truth is its one label as written
-(separators and spaces kept; a composed set's, its digits), read right when the numbers read, joined by
-spaces as the page shows them, equal it; its ``digits_only`` figure compares only the digits of both.
+(separators and spaces kept; a composed set's, its digits, with separators for separated), read right when
+the numbers read, joined by spaces as the page shows them, equal it; its ``digits_only`` figure compares
+only the digits of both.
 Results go to ``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set
 are saved in ``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection, and a
 contact sheet of the set's first 40 misses (``benchmarks.contact_sheet``) as ``benchmarks/out/<set>-misses.png``.

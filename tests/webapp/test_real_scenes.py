@@ -3,7 +3,10 @@ canvas PNG with the strokes' ink, a photo of ink on paper, one scanned digit; an
 slices. No TensorFlow: the images are checked, not read."""
 from __future__ import annotations
 
+import ast
+import re
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -164,7 +167,7 @@ def test_a_dropped_separator_is_counted_and_whether_the_confidence_said_so(truth
     assert reader.flagged(record) is flagged
 
 
-# --- touching, continental, stray-marks: numbers written from one held-out writer's digits ----------
+# --- touching, continental, stray-marks, separated: numbers written from one held-out writer's digits -
 
 COMPOSED = list(real_scenes.COMPOSED_SCENES)
 
@@ -185,14 +188,16 @@ def centre_line_distance(a: list, b: list) -> float:
 
 
 @pytest.mark.parametrize("name", COMPOSED)
-def test_composed_renders_are_deterministic_canvas_and_paper_with_the_digits_as_truth(name):
+def test_composed_renders_are_deterministic_canvas_and_paper_with_the_number_as_written_as_truth(name):
     render = real_scenes.REAL_SCENES[name]
     canvas, paper = written(name)[6], written(name)[7]  # items alternate: canvas, paper, canvas, ...
     assert not canvas.on_paper and paper.on_paper
     for item, magic in ((canvas, b"\x89PNG"), (paper, b"\xff\xd8\xff")):
         data, truth = render(np.random.default_rng(4), item)
         assert data == render(np.random.default_rng(4), item)[0] and data.startswith(magic)
-        assert truth == ["".join(d.label for d in item.digits)] and truth[0].isdigit()
+        assert truth == [item.text] and "".join(c for c in item.text if c.isdigit()) == item.label
+        assert item.label == "".join(d.label for d in item.digits)
+        assert item.text.isdigit() is (name != "separated")  # only separated writes separators
     assert sum(item.on_paper for item in written(name)) == len(written(name)) // 2
 
 
@@ -336,5 +341,208 @@ def test_the_real_sets_keep_their_seeds():
     from benchmarks import reader
 
     assert reader.REAL_SETS[:4] == ["pen-real", "paper-real", "usps", "optdigits"]
-    assert reader.REAL_SETS[4:] == ["touching", "continental", "stray-marks"]
+    assert reader.REAL_SETS[4:] == ["touching", "continental", "stray-marks", "separated"]
     assert reader.chosen_sets(["touching", "real"])[0] == "touching"
+
+
+# --- separated: the digits written apart with separators drawn between them --------------------------
+
+SEPARATOR_CHARS = ".,-/:()+ "
+# every format separated_pattern writes, by headline (a DIGIT_SLOT "#" per digit)
+SEPARATED_FORMATS = [
+    r"[+-]?#+[.,]#{1,3}",  # decimals, a point or a comma, signed or not
+    r"#{1,3}(,###)+",  # thousands
+    r"##([/.-])##(\1##|\1####)?|####([/.-])##\3##",  # dates: 4, 6 or 8 digits, one mark throughout
+    r"#{1,2}:##|##:##:##",  # times
+    r"###-####",  # a phone number
+    r"[+-]#+",  # signed whole numbers
+    r"\(#{2,3}\)|\(#{2,3}\) #{2,}",  # brackets round a short number, or round an area code before the rest
+    r"#{1,3}( ###)+|##( ##)+",  # groups set apart by spaces
+]
+
+
+@pytest.mark.parametrize("split, size, counts", [
+    ("validation", 850, {".": 184, " ": 137, ":": 122, "+": 112, "(": 111, ")": 111, "-": 109, ",": 106, "/": 92}),
+    ("test", 292, {".": 59, " ": 57, ":": 43, ",": 41, "-": 39, "(": 37, ")": 37, "/": 31, "+": 30}),
+])
+def test_separated_numbers_each_carry_a_separator_and_every_separator_a_good_share(split, size, counts):
+    """The set's makeup, fixed by its seed: how many numbers hold each separator (at least a tenth of them
+    each; a point is the most common, in decimals, dates and signed decimals)."""
+    items = written("separated", split)
+    assert len(items) == size
+    held = {char: sum(char in item.text for item in items) for char in SEPARATOR_CHARS}
+    assert held == counts
+    assert min(held.values()) >= 0.1 * size
+    for item in items:
+        assert set(item.text) & set(SEPARATOR_CHARS), item.text
+        assert item.pattern.count(real_scenes.DIGIT_SLOT) == len(item.digits)
+        assert "".join(c for c in item.text if c.isdigit()) == item.label
+
+
+def test_separated_formats_fit_the_digit_count():
+    seen = {}
+    for count in range(2, 9):
+        for seed in range(150):
+            pattern = real_scenes.separated_pattern(np.random.default_rng([seed, count]), count)
+            assert pattern.count("#") == count, pattern
+            assert any(re.fullmatch(form, pattern) for form in SEPARATED_FORMATS), pattern
+            for char in set(pattern) - {"#"}:
+                seen.setdefault(char, set()).add(count)
+    assert seen["/"] == {4, 6, 8} and seen[":"] == {3, 4, 6}  # dates and times of the lengths they have
+    assert seen[" "] == set(range(4, 9)) and seen["+"] == seen["("] == seen["."] == set(range(2, 9))
+    assert real_scenes.grouped(7, ",") == "#,###,###" and real_scenes.grouped(6, " ", 2) == "## ## ##"
+
+
+def mark_shapes(char: str, count: int = 60) -> list:
+    return [real_scenes.MARKS[char](np.random.default_rng(k)) for k in range(count)]
+
+
+def box(strokes: list) -> tuple:
+    return real_scenes.ink_box(strokes)
+
+
+def point_is_a_small_dot_on_the_baseline(strokes) -> bool:  # big enough for the detector (1/20 of a height)
+    x0, y0, x1, y1 = box(strokes)
+    return 0.04 <= x1 - x0 <= 0.14 and 0.04 <= y1 - y0 <= 0.14 and 0.96 <= y1 <= 1.04
+
+
+def comma_runs_down_left_from_the_baseline(strokes) -> bool:
+    (tail,) = strokes
+    return 0.85 <= tail[:, 1].min() < 1.0 and tail[-1, 1] > 1.1 and tail[-1, 0] < tail[:, 0].max() - 0.05
+
+
+def dash_is_level_at_mid_height(strokes) -> bool:
+    x0, y0, x1, y1 = box(strokes)
+    return 0.3 <= x1 - x0 <= 0.5 and y1 - y0 < 0.12 and 0.4 < (y0 + y1) / 2 < 0.65
+
+
+def slash_is_a_digit_tall_from_the_upper_right(strokes) -> bool:
+    (line,) = strokes
+    x0, y0, x1, y1 = box(strokes)
+    return 0.9 <= y1 - y0 <= 1.2 and 0.4 <= x1 - x0 <= 1.0 and line[0, 0] > line[-1, 0] and line[0, 1] < 0.1
+
+
+def colon_dots_are_at_a_third_and_five_sixths(strokes) -> bool:
+    upper, lower = strokes
+    return 0.28 < upper[:, 1].mean() < 0.4 and 0.78 < lower[:, 1].mean() < 0.9
+
+
+def bracket_is_taller_than_the_digits_and_bowed(opening: str):
+    def check(strokes) -> bool:
+        (arc,) = strokes
+        x0, y0, x1, y1 = box(strokes)
+        bow = arc[len(arc) // 2, 0] - arc[0, 0]  # outwards: to the left for "("
+        return y0 < -0.05 and y1 > 1.05 and 0.1 < x1 - x0 < 0.25 and (bow < -0.1 if opening == "(" else bow > 0.1)
+    return check
+
+
+def plus_is_a_small_cross_at_mid_height(strokes) -> bool:
+    bar, upright = strokes
+    crossed = bar[:, 0].min() < upright[:, 0].mean() < bar[:, 0].max()
+    return crossed and np.ptp(bar[:, 0]) > 0.25 and np.ptp(upright[:, 1]) > 0.25 and 0.45 < bar[:, 1].mean() < 0.65
+
+
+# in digit heights: digit box 1 tall, y down, a full digit's bottom at y = 1
+MARK_PLACES = {".": point_is_a_small_dot_on_the_baseline, ",": comma_runs_down_left_from_the_baseline,
+               "-": dash_is_level_at_mid_height, "/": slash_is_a_digit_tall_from_the_upper_right,
+               ":": colon_dots_are_at_a_third_and_five_sixths, "(": bracket_is_taller_than_the_digits_and_bowed("("),
+               ")": bracket_is_taller_than_the_digits_and_bowed(")"), "+": plus_is_a_small_cross_at_mid_height}
+
+
+@pytest.mark.parametrize("char", sorted(real_scenes.MARKS))
+def test_separator_marks_are_drawn_in_digit_heights_where_a_writer_puts_them(char):
+    assert set(MARK_PLACES) == set(real_scenes.MARKS) == set(SEPARATOR_CHARS) - {" "}
+    for k, strokes in enumerate(mark_shapes(char)):
+        assert MARK_PLACES[char](strokes), (char, k)
+
+
+def test_separator_marks_have_a_tablets_point_spacing():
+    for char in real_scenes.MARKS:
+        for strokes in mark_shapes(char, 10):
+            for stroke in strokes:
+                steps = np.hypot(*np.diff(stroke, axis=0).T)
+                assert len(stroke) >= 4 and np.median(steps) <= 1.5 / real_scenes.MARK_POINTS_PER_UNIT, char
+
+
+def separated_parts(item, k: int) -> tuple[list, list, list]:
+    """The item's layout: each drawn character's strokes, and which of them are digits and marks."""
+    laid = real_scenes.separated_layout(np.random.default_rng(k), item)
+    chars = [c for c in item.text if c != " "]
+    assert len(laid) == len(chars)
+    return laid, [s for s, c in zip(laid, chars) if c.isdigit()], [s for s, c in zip(laid, chars) if not c.isdigit()]
+
+
+def test_separated_layout_draws_each_digit_as_written_in_order_and_spaces_wider():
+    for k, item in enumerate(written("separated")[:40]):
+        laid, digits, _ = separated_parts(item, k)
+        for strokes, digit in zip(digits, item.digits):
+            original, drawn = np.concatenate(digit.strokes), np.concatenate(strokes)
+            size = np.ptp(drawn[:, 1]) / np.ptp(original[:, 1])
+            assert 0.9 < size < 1.1  # only scaled a little and moved
+            assert np.allclose((drawn - drawn.min(0)) / size, original - original.min(0), atol=1e-4)
+        boxes = [box(strokes) for strokes in laid]
+        gaps = [right[0] - left[2] for left, right in zip(boxes, boxes[1:])]
+        assert min(gaps) >= real_scenes.LEAST_GAP - 1e-6  # left to right, apart
+        for gap, space in zip(gaps, spaced_positions(item.text)):
+            assert gap >= 0.6 - 1e-6 if space else gap < 0.6, item.text  # a space is wider than any other gap
+
+
+def spaced_positions(text: str) -> list[bool]:
+    """For each gap between two drawn characters, whether a space was written there."""
+    drawn = [i for i, c in enumerate(text) if c != " "]
+    return [" " in text[a:b] for a, b in zip(drawn, drawn[1:])]
+
+
+def test_separated_marks_keep_clear_of_the_digits_with_the_widest_pen():
+    """A mark's centre line is well clear of every digit's, and drawn with a pen 0.11 of the number's
+    height, no mark's ink joins a digit's."""
+    items = [item for item in written("separated", "test") if set(item.text) - set(" 0123456789")][:30]
+    for k, item in enumerate(items):  # each number with a drawn mark (not only spaces)
+        laid, digits, marks = separated_parts(item, k)
+        for mark in marks:
+            assert centre_line_distance([s for d in digits for s in d], mark) > 0.17
+        sample = real_scenes.number_sample(item, real_scenes.flat(laid))
+        size = (int(np.ceil(sample.width * 150)) + 80, 240)
+        gray = pen.render(sample, size, ink_height=150, offset=(40, 40), pen=0.11 * 150)
+        _, parts = cv2.connectedComponents((gray < 128).astype(np.uint8))
+        every = np.concatenate(real_scenes.flat(laid))
+        low, height = every.min(0), np.ptp(every[:, 1])
+
+        def owners(strokes):
+            points = (np.concatenate(strokes) - low) / height * 150 + 40
+            return {parts[int(y), int(x)] for x, y in points} - {0}
+
+        digit_parts = set().union(*(owners(d) for d in digits))
+        assert not any(owners(mark) & digit_parts for mark in marks), item.text
+
+
+def test_a_point_survives_the_smallest_photo():
+    """The paper set's smallest ink (40 px, pen 5% of it) still gives a dot the detector keeps: over 1/20 of
+    the digits' height, and dark."""
+    item = next(i for i in written("separated") if i.pattern in ("#.#", "#.##"))
+    for k in range(8):
+        sample = real_scenes.separated_sample(np.random.default_rng(k), item)
+        alpha = pen.ink_mask(sample, 40, pen_share=0.05)
+        count, parts, stats, _ = cv2.connectedComponentsWithStats((alpha > 0.5).astype(np.uint8))
+        digit_height = stats[1:, cv2.CC_STAT_HEIGHT].max()
+        dot = min(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_AREA])
+        assert count - 1 >= 3  # the two digits and the dot apart
+        assert min(stats[dot, cv2.CC_STAT_WIDTH], stats[dot, cv2.CC_STAT_HEIGHT]) >= max(3, digit_height / 20)
+        assert alpha[parts == dot].max() > 0.95
+
+
+def test_separated_renders_label_the_text_as_written():
+    items = written("separated")
+    for k in (0, 1, 2, 3):
+        data, truth = real_scenes.render_separated(np.random.default_rng(k), items[k])
+        assert truth == [items[k].text] and real_scenes.label_slices(truth[0])[0] == "separators"
+    other = written("touching")[0]
+    assert other.pattern == "" and other.text == other.label
+
+
+def test_the_composed_sets_draw_with_their_own_code_not_the_training_composers():
+    """The benchmark's separators and layouts are not training's (training.separators, training.synth)."""
+    tree = ast.parse(Path(real_scenes.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"separators", "synth", "training.separators", "training.synth"}
