@@ -54,3 +54,30 @@ def test_numbers_far_apart_stay_apart_with_or_without_a_mark_between():
 def test_a_lone_mark_is_no_number():
     page = written(["7"], [DASH], gap=0.5, pen=5.0)
     assert [len(r.parts) > 0 for r in detect.find_numbers(page)] == [True]
+
+
+def written_with_sign(sign: list[tuple[float, float]], gap: float = 0.25, pen: float = 5.0) -> np.ndarray:
+    """A minus-like mark ``sign`` (digit heights, from its own left and the digits' top), then "470"."""
+    left, top = 40.0, (300 - HEIGHT) / 2
+    strokes = [[(left + x * HEIGHT, top + y * HEIGHT) for x, y in sign]]
+    width = max(x for x, _ in sign)
+    strokes += glyph_strokes("470", left + (width + gap) * HEIGHT, top, HEIGHT)
+    return draw_strokes((1000, 300), strokes, pen)
+
+
+def test_a_minus_sign_in_front_belongs_to_its_number():
+    page = written_with_sign([(0.0, 0.5), (0.35, 0.5)])
+    regions = detect.find_numbers(page)
+    assert len(regions) == 1
+    assert regions[0].box.x < 40 + 0.1 * HEIGHT, "the number's box starts at the minus"
+
+
+@pytest.mark.parametrize("mark", [
+    [(0.0, 1.15), (0.35, 1.15)],  # low, beside the baseline: not a minus
+    [(0.0, 0.5), (0.35, 0.5)],  # a minus, but far from the number
+], ids=["low", "far"])
+def test_a_dash_that_is_no_minus_is_left_out(mark):
+    gap = 1.2 if mark[0][1] == 0.5 else 0.25
+    regions = detect.find_numbers(written_with_sign(mark, gap=gap))
+    assert len(regions) == 1
+    assert regions[0].box.x > 40 + 0.35 * HEIGHT, "the dash is not part of the number"

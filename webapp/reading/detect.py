@@ -72,6 +72,8 @@ SEPARATOR_MAX_WIDTH = 1.0  # ...and narrower than it (a ruled line is not a dash
 SEPARATOR_MAX_GAP = 0.6  # ...at most this share of it from each, is a separator joining them ("458-6772", "3.14")
 MAX_MARKS = 400  # a frame with more small marks than this is grain or clutter: none is taken for a separator
 SEPARATOR_BELOW = 0.35  # ...its middle at most this share of the height below their bottom (a comma dips)
+SIGN_BAND = (0.25, 0.8)  # a minus in front of a number: a dash whose middle is this far down the digits...
+SIGN_MIN_WIDTH = 0.15  # ...at least this share of their height wide (shorter is a tick or grain)
 
 # Dots: a tap or a dab of the pen
 DOT_MIN_ASPECT, DOT_MAX_ASPECT = 0.6, 1.67  # a dot's width over height: at most 1.67 times as tall as wide, or wide as tall
@@ -521,21 +523,45 @@ def _join_once_across_a_separator(groups: list[list[Box]], marks: list[list[Box]
 
 def join_across_separators(groups: list[list[Box]], marks: list[list[Box]]) -> list[list[Box]]:
     """Groups joined where a separator lies between them: a small group, a mark joined to one side, or one of
-    ``marks`` (dots and the components too small to be digits; those left over are dropped)."""
-    marks = list(marks) if len(marks) <= MAX_MARKS else []  # grain all over a frame: no separators to find
+    ``marks`` (dots and the components too small to be digits), which loses the marks it joins."""
     while MAX_GROUPS_TO_MERGE >= len(groups) > 1 and _join_once_across_a_separator(groups, marks):
         pass
     return groups
 
 
+def _minus_sign_of(mark: Box, number: Box) -> bool:
+    """Box ``mark`` is a dash just left of ``number``, about its middle: the minus of "-5". Small, so a
+    ruled line or an underline is not one."""
+    dash_like = mark.w >= mark.h
+    middle = number.y + SIGN_BAND[0] * number.h < mark.centre_y < number.y + SIGN_BAND[1] * number.h
+    close = 0 <= mark.gap_x(number) < SEPARATOR_MAX_GAP * number.h
+    small = SIGN_MIN_WIDTH * number.h < mark.w < SEPARATOR_MAX_WIDTH * number.h
+    small = small and mark.h < SEPARATOR_MAX_HEIGHT * number.h
+    return dash_like and middle and close and small
+
+
+def join_minus_signs(groups: list[list[Box]], marks: list[list[Box]]) -> list[list[Box]]:
+    """Each loose dash (one of ``marks``) just before a number, at its middle, joined to it as its sign."""
+    boxes = [union(g) for g in groups]
+    for parts in marks:
+        owners = [i for i, box in enumerate(boxes) if _minus_sign_of(union(parts), box)]
+        if len(owners) == 1:  # a dash two numbers could own is no one's sign
+            groups[owners[0]] = groups[owners[0]] + parts
+    return groups
+
+
 def _numbers(mask: np.ndarray) -> list[list[Box]]:
     """The ink's components grouped into numbers; dots set apart first, so that a tap beside a number is not
-    joined to it as a mark; then marks beside a number joined to it, and groups a separator lies between."""
+    joined to it as a mark; then marks beside a number joined to it, groups a separator lies between, and a
+    minus sign to its number."""
     boxes, small_marks = components(mask)
     groups, dots = [], []
     for parts in group(boxes):
         (dots if is_dot(mask, parts) else groups).append(parts)
-    return join_across_separators(merge_all(groups, _mark_beside), dots + [[m] for m in small_marks])
+    marks = dots + [[m] for m in small_marks]
+    marks = marks if len(marks) <= MAX_MARKS else []  # grain all over a frame: no separators to find
+    groups = join_across_separators(merge_all(groups, _mark_beside), marks)
+    return join_minus_signs(groups, marks)
 
 
 def _to_image(box: Box, scale: float) -> Box:
