@@ -23,7 +23,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from training import preprocess, realdata
+from training import marks, preprocess, realdata
 from training.pen import ink_mask
 from training.realdata import PenSample
 from training.strokes import draw_pen, full_strength, pen_path
@@ -66,6 +66,7 @@ class SynthConfig:
     real_canvas_fraction: float = 0.5  # share of pen-drawn real strings shown as the page's canvas shows them
     real_pen_widths: tuple[float, float] = (0.05, 0.22)  # pen width as a share of the digit height: any pen
     separator_fraction: float = 0.0  # share of real strings written with separators ("3.14"): text alphabet only
+    stray_mark_fraction: float = 0.0  # share of strings given a stray mark (``marks``): an underline, a box, a tick
     alphabet: str = DIGIT_ALPHABET
 
     def __post_init__(self):
@@ -76,7 +77,8 @@ class SynthConfig:
         if not 0 <= self.elastic <= 8:
             raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
         for share in ("clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction", "real_whole_fraction",
-                      "real_scan_fraction", "real_seed_layout", "real_canvas_fraction", "separator_fraction"):
+                      "real_scan_fraction", "real_seed_layout", "real_canvas_fraction", "separator_fraction",
+                      "stray_mark_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
         if self.separator_fraction and not set(realdata.SEPARATORS) <= set(self.alphabet):
@@ -244,6 +246,15 @@ def pen_stroke(mask: np.ndarray, boxes: list, rng: np.random.Generator, height: 
     return stroked, [(int(x * squeeze) + margin, y + margin, max(1, int(w * squeeze)), h) for x, y, w, h in boxes]
 
 
+def maybe_stray_mark(mask: np.ndarray, boxes: list, rng: np.random.Generator,
+                     cfg: SynthConfig) -> tuple[np.ndarray, list]:
+    """A ``stray_mark_fraction`` of strings get a stray mark (``marks.with_stray_mark``); the label stays.
+    Draws from ``rng`` only when the share is set: strings of configs without marks stay as they were."""
+    if cfg.stray_mark_fraction and rng.random() < cfg.stray_mark_fraction:
+        return marks.with_stray_mark(mask, boxes, rng)
+    return mask, boxes
+
+
 def render_clean(mask: np.ndarray) -> np.ndarray:
     """Ink mask -> a canvas-like drawing: black ink on white, nothing else."""
     return np.clip(255.0 * (1.0 - mask), 0, 255).astype(np.uint8)
@@ -280,7 +291,7 @@ class SequenceGenerator:
         mask, boxes = compose(masks, rng, cfg.vertical)
         if pen:
             mask, boxes = pen_stroke(mask, boxes, rng, height, cfg.pen_widths)
-        mask, boxes = _pad(mask, boxes, rng)
+        mask, boxes = _pad(*maybe_stray_mark(mask, boxes, rng, cfg), rng)
         image = render_clean(mask) if clean else render(mask, rng)
         return Sample(image, "".join(str(self.digits.labels[i]) for i in picks), boxes)
 
@@ -492,6 +503,8 @@ class RealStrings:
         """A whole string drawn from its pen strokes (no boxes: where its digits are is not known)."""
         look = choose_look(rng, self.config)
         mask = pen_ink(string, rng, look, int(look.height * rng.uniform(*WHOLE_STRING_HEIGHTS)), REAL_TILT)
+        if is_digit_string(string.label):  # a mark after "(408)" could pass for a separator: digits only
+            mask, _ = maybe_stray_mark(mask, [], rng, self.config)
         mask, _ = _pad(mask, [], rng)
         image = render_clean(mask) if look.canvas else render(mask, rng)
         return Sample(image, string.label, [], origin, (string.writer,) * len(string.label))
@@ -541,7 +554,7 @@ class RealStrings:
                             clean: bool) -> tuple[np.ndarray, list]:
         """The digits laid out (by the seed's rules or as a hand writes), padded and rendered: image and boxes."""
         mask, boxes = compose(masks, rng, self.config.vertical) if seed_rules else write_along(masks, rng)
-        mask, boxes = _pad(mask, boxes, rng)
+        mask, boxes = _pad(*maybe_stray_mark(mask, boxes, rng, self.config), rng)
         return render_clean(mask) if clean else render(mask, rng), boxes
 
 
