@@ -67,6 +67,7 @@ class SynthConfig:
     real_pen_widths: tuple[float, float] = (0.05, 0.22)  # pen width as a share of the digit height: any pen
     separator_fraction: float = 0.0  # share of real strings written with separators ("3.14"): text alphabet only
     stray_mark_fraction: float = 0.0  # share of strings given a stray mark (``marks``): an underline, a box, a tick
+    crowded_fraction: float = 0.0  # share of composed real strings written crowded: touching, overlapping, sizes apart
     alphabet: str = DIGIT_ALPHABET
 
     def __post_init__(self):
@@ -78,7 +79,7 @@ class SynthConfig:
             raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
         for share in ("clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction", "real_whole_fraction",
                       "real_scan_fraction", "real_seed_layout", "real_canvas_fraction", "separator_fraction",
-                      "stray_mark_fraction"):
+                      "stray_mark_fraction", "crowded_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
         if self.separator_fraction and not set(realdata.SEPARATORS) <= set(self.alphabet):
@@ -316,6 +317,8 @@ REAL_SIZES = (0.85, 1.15)  # a digit's height as a share of its string's
 REAL_GAPS = (-0.1, 0.45)  # a writer's mean gap between digits, as a share of the height: below 0 they overlap
 GAP_JITTER = 0.12  # each gap differs from the writer's mean by up to this share of the height
 MOST_OVERLAP = 0.25  # digits overlap by at most this share of the narrower one's width
+CROWDED_GAPS, CROWDED_OVERLAP = (-0.22, 0.05), 0.4  # a crowded hand's mean gap, and how far its digits overlap
+CROWDED_SIZES = (0.6, 1.15)  # and how much its digits' heights differ ("1965" with a small 6)
 BASELINE_DRIFT = 0.08  # the baseline rises or falls by up to this share of the height per digit
 BASELINE_JITTER = 0.03  # and each digit sits off it by about this share (standard deviation)
 RUN_LENGTHS, RUN_ODDS = (2, 3), (0.6, 0.4)  # a repeated digit is written twice or three times in a row
@@ -414,9 +417,9 @@ def pen_ink(sample: PenSample, rng: np.random.Generator, look: PenLook, height: 
     return ink_mask(tilted(sample, look.slant, angle), height, look.pen_share, look.speed)
 
 
-def digit_height(rng: np.random.Generator, height: int) -> int:
+def digit_height(rng: np.random.Generator, height: int, sizes: tuple[float, float] = REAL_SIZES) -> int:
     """One digit's height in a string of ``height``: a hand does not write every digit the same size."""
-    return max(8, int(round(height * rng.uniform(*REAL_SIZES))))
+    return max(8, int(round(height * rng.uniform(*sizes))))
 
 
 def pick_digits(rng: np.random.Generator, labels: np.ndarray, length: int,
@@ -442,11 +445,11 @@ def run_digit(rng: np.random.Generator, labels: np.ndarray) -> int:
     return int(labels[rng.integers(len(labels))])
 
 
-def write_along(masks: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list]:
+def write_along(masks: list[np.ndarray], rng: np.random.Generator, crowded: bool = False) -> tuple[np.ndarray, list]:
     """Place one hand's digits as it writes them: bottoms on a drifting baseline, gaps varying around the
-    writer's own (``advance``), some touching or slightly overlapping. Ink overlaps as ink (max)."""
+    writer's own (``advance``), some touching or slightly overlapping (``crowded``: most). Ink overlaps as ink."""
     height = max(m.shape[0] for m in masks)
-    lefts = advance(masks, rng, height)
+    lefts = advance(masks, rng, height, crowded)
     tops = [int(round(bottom)) - m.shape[0] for bottom, m in zip(baseline(len(masks), rng, height), masks)]
     tops = [top - min(tops) for top in tops]
     canvas = np.zeros((max(t + m.shape[0] for t, m in zip(tops, masks)),
@@ -459,14 +462,16 @@ def write_along(masks: list[np.ndarray], rng: np.random.Generator) -> tuple[np.n
     return canvas, boxes
 
 
-def advance(masks: list[np.ndarray], rng: np.random.Generator, height: int) -> list[int]:
-    """Each digit's left edge: the writer's mean gap (``REAL_GAPS``) give or take ``GAP_JITTER``; a negative
-    gap overlaps the neighbour, by at most ``MOST_OVERLAP`` of the narrower digit."""
-    mean = rng.uniform(*REAL_GAPS) * height
+def advance(masks: list[np.ndarray], rng: np.random.Generator, height: int, crowded: bool = False) -> list[int]:
+    """Each digit's left edge: the writer's mean gap (``REAL_GAPS``, crowded ``CROWDED_GAPS``) give or take
+    ``GAP_JITTER``; a negative gap overlaps the neighbour, by at most ``MOST_OVERLAP`` (``CROWDED_OVERLAP``)
+    of the narrower digit."""
+    mean = rng.uniform(*(CROWDED_GAPS if crowded else REAL_GAPS)) * height
+    most_overlap = CROWDED_OVERLAP if crowded else MOST_OVERLAP
     lefts = [0]
     for left, right in zip(masks, masks[1:]):
         gap = max(mean + rng.uniform(-GAP_JITTER, GAP_JITTER) * height,
-                  -MOST_OVERLAP * min(left.shape[1], right.shape[1]))
+                  -most_overlap * min(left.shape[1], right.shape[1]))
         lefts.append(lefts[-1] + left.shape[1] + int(round(gap)))
     return lefts
 
@@ -530,9 +535,10 @@ class RealStrings:
         picks, repeat = pick_digits(rng, pool.labels[writer], length, cfg.repeat_fraction)
         look = choose_look(rng, cfg)
         seed_rules = rng.random() < cfg.real_seed_layout
-        masks = [pen_ink(samples[i], rng, look, digit_height(rng, look.height),
+        crowded = not seed_rules and self._crowded(rng)
+        masks = [pen_ink(samples[i], rng, look, digit_height(rng, look.height, self._sizes(crowded)),
                          cfg.max_angle if seed_rules else REAL_TILT) for i in picks]
-        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, look.canvas)
+        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, look.canvas, crowded)
         return Sample(image, "".join(samples[i].label for i in picks), boxes, "unipen",
                       tuple(samples[i].writer for i in picks), repeat)
 
@@ -543,17 +549,30 @@ class RealStrings:
         picks, repeat = pick_digits(rng, scans.labels, length, cfg.repeat_fraction)
         height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
         seed_rules = rng.random() < cfg.real_seed_layout
-        masks = [transform_digit(scans.images[i], rng, digit_height(rng, height),
+        crowded = not seed_rules and self._crowded(rng)
+        masks = [transform_digit(scans.images[i], rng, digit_height(rng, height, self._sizes(crowded)),
                                  cfg.max_angle if seed_rules else REAL_TILT, cfg.restroke) for i in picks]
         clean = not cfg.realistic or rng.random() < cfg.clean_fraction
-        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, clean)
+        image, boxes = self._lay_out_and_render(masks, rng, seed_rules, clean, crowded)
         return Sample(image, "".join(str(scans.labels[i]) for i in picks), boxes, scans.source,
                       (scans.source,) * length, repeat)
 
+    def _crowded(self, rng: np.random.Generator) -> bool:
+        # draws from rng only when asked: strings of configs without crowding stay as they were
+        share = self.config.crowded_fraction
+        return bool(share) and rng.random() < share
+
+    @staticmethod
+    def _sizes(crowded: bool) -> tuple[float, float]:
+        return CROWDED_SIZES if crowded else REAL_SIZES
+
     def _lay_out_and_render(self, masks: list[np.ndarray], rng: np.random.Generator, seed_rules: bool,
-                            clean: bool) -> tuple[np.ndarray, list]:
+                            clean: bool, crowded: bool = False) -> tuple[np.ndarray, list]:
         """The digits laid out (by the seed's rules or as a hand writes), padded and rendered: image and boxes."""
-        mask, boxes = compose(masks, rng, self.config.vertical) if seed_rules else write_along(masks, rng)
+        if seed_rules:
+            mask, boxes = compose(masks, rng, self.config.vertical)
+        else:
+            mask, boxes = write_along(masks, rng, crowded)
         mask, boxes = _pad(*maybe_stray_mark(mask, boxes, rng, self.config), rng)
         return render_clean(mask) if clean else render(mask, rng), boxes
 

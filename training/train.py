@@ -50,6 +50,7 @@ class TrainConfig:
     alphabet: str = "digits"  # what the model reads: "digits" (0-9) or "text" (with separators and the space)
     separator_fraction: float = SynthConfig.separator_fraction  # share of real strings written with separators
     stray_mark_fraction: float = SynthConfig.stray_mark_fraction  # share of strings given a stray mark (marks.py)
+    crowded_fraction: float = SynthConfig.crowded_fraction  # share of composed real strings written crowded
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -77,7 +78,8 @@ class TrainConfig:
         return SynthConfig(max_length=self.max_length, max_angle=self.max_angle, clean_fraction=self.clean_fraction,
                            pen_fraction=self.pen_fraction, elastic=self.elastic, real_fraction=self.real_fraction,
                            repeat_fraction=self.repeat_fraction, separator_fraction=self.separator_fraction,
-                           stray_mark_fraction=self.stray_mark_fraction, alphabet=self.characters)
+                           stray_mark_fraction=self.stray_mark_fraction, crowded_fraction=self.crowded_fraction,
+                           alphabet=self.characters)
 
     @property
     def characters(self) -> str:
@@ -398,6 +400,7 @@ def real_handwriting(config: TrainConfig) -> dict:
     return {"real_handwriting": {"fraction": config.real_fraction, "repeat_fraction": config.repeat_fraction,
                                  "separator_fraction": config.separator_fraction,
                                  "stray_mark_fraction": config.stray_mark_fraction,
+                                 "crowded_fraction": config.crowded_fraction,
                                  "whole_string_fraction": synth.real_whole_fraction,
                                  "scan_fraction": synth.real_scan_fraction,
                                  "sources": load_real_pool().describe(), "held_out": held_out_writers()}}

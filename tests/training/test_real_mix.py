@@ -4,6 +4,7 @@ except the card's test."""
 import hashlib
 import multiprocessing
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -175,6 +176,26 @@ def test_real_strings_are_the_same_in_a_spawned_data_process(few_digits):
         there = workers.apply(synth.worker_batch, (6, 0, 1))
     assert here[1] == there[1]
     np.testing.assert_array_equal(here[0], there[0])
+
+
+def test_a_crowded_hand_overlaps_its_digits_more_but_within_its_limit():
+    masks = [np.ones((30, 20), np.float32) for _ in range(5)]
+    overlaps = {False: [], True: []}
+    for crowded in (False, True):
+        for seed in range(200):
+            _, boxes = synth.write_along(masks, np.random.default_rng(seed), crowded)
+            pairs = zip(boxes, boxes[1:])
+            overlaps[crowded] += [(x0 + w0 - x1) / min(w0, w1) for (x0, _, w0, _), (x1, _, w1, _) in pairs]
+    assert np.mean(overlaps[True]) > np.mean(overlaps[False]) + 0.1
+    assert max(overlaps[True]) <= synth.CROWDED_OVERLAP + 0.05 and max(overlaps[True]) > synth.MOST_OVERLAP + 0.05
+
+
+def test_crowded_strings_come_at_the_asked_share_and_leave_other_configs_as_they_were(few_digits):
+    plain = fingerprint(SequenceGenerator(few_digits, REAL, seed=9), 12)
+    assert fingerprint(SequenceGenerator(few_digits, replace(REAL, crowded_fraction=0.0), seed=9), 12) == plain
+    assert fingerprint(SequenceGenerator(few_digits, replace(REAL, crowded_fraction=1.0), seed=9), 12) != plain
+    with pytest.raises(ValueError, match="crowded_fraction"):
+        SynthConfig(crowded_fraction=-0.1)
 
 
 def test_the_card_names_the_real_sources_and_the_flags_reach_the_config():
