@@ -34,6 +34,7 @@ FORMATS: tuple[tuple[str, float], ...] = (
     ("+d ddd ddd dddd", 1), ("dd dd dd dd dd", 1),                               # phone numbers
     ("-d", 3), ("-dd", 2), ("-d.d", 2), ("+d", 2), ("+d.d", 2), ("-dd.dd", 1),    # signs
     ("dd-dd", 3), ("d-dd", 1), ("d/d", 2), ("(dd)", 1),                           # ranges, fractions
+    ("dd ddd", 2), ("ddd ddd", 2), ("d dd", 1), ("dd dd", 1), ("ddd dd dd", 1),   # groups set apart by a space
 )
 _FORMAT_ODDS = np.array([w for _, w in FORMATS], np.float64) / sum(w for _, w in FORMATS)
 
