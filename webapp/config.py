@@ -20,7 +20,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
     "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
     "MAX_PIXELS": 40_000_000,  # decoded pixels in one image (decompression bombs)
-    "MIN_CONFIDENCE": 0.3,  # numbers read with less (product of digit confidences) are not reported
+    "MIN_CONFIDENCE": 0.1,  # numbers read with less are not reported (webapp.reading.recognizer.MIN_CONFIDENCE)
     "FRAMES_PER_SECOND": 30.0,  # per Socket.IO client; past it frames get a rate_limited error
     "FRAME_BURST": 10,
     "UPLOADS_PER_MINUTE": 120,  # per remote address; past it 429 with Retry-After

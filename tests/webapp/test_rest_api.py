@@ -42,7 +42,7 @@ def test_multipart_upload_is_read_with_the_documented_json(client):
     assert texts(result) == ["4071"]
     number = result["numbers"][0]
     assert iou(number["box"], ink_bbox(page)) > 0.8, (number["box"], ink_bbox(page))
-    assert number["confidence"] >= 0.3  # MIN_CONFIDENCE: nothing less is reported
+    assert number["confidence"] >= 0.3  # a clean drawing is read with some confidence
     loaded = client.application.extensions["digit_reader"].backend.info  # the card may change during training
     assert result["model"] == {"name": store.default_name(), "version": loaded["version"]}
 
