@@ -39,10 +39,15 @@ def steps_of(stored: store.StoredModel) -> int:
     return CTC_STEPS if stored.decoder == "ctc" else int(stored.card["max_length"])
 
 
-def blank_logits(rows: int, steps: int = CTC_STEPS) -> np.ndarray:
+def classes_of(stored: store.StoredModel) -> int:
+    """The blank plus one class per character of the card's alphabet (digits: 11; text: 20)."""
+    return len(stored.card.get("alphabet", "0123456789")) + 1
+
+
+def blank_logits(rows: int, steps: int = CTC_STEPS, classes: int = CLASSES) -> np.ndarray:
     """What a model answers for lines with nothing on them: class 0 (CTC's blank, a slot's "no digit"), sure,
     at every step."""
-    logits = np.full((rows, steps, CLASSES), -8.0, np.float32)
+    logits = np.full((rows, steps, classes), -8.0, np.float32)
     logits[..., 0] = 8.0
     return logits
 
@@ -87,9 +92,10 @@ class RecordedBackend(StoreBackend):
         self.calls = 0
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> the recorded logits (n, 64, 11) of each line, and the model's info."""
+        """float32 (n, 32, 256, 1) -> the recorded logits (n, 64, classes) of each line, and the model's info."""
         info = self.model_info(model)
-        blank = blank_logits(1, steps_of(self.stored(model)))[0]
+        stored = self.stored(model)
+        blank = blank_logits(1, steps_of(stored), classes_of(stored))[0]
         self.calls += 1
         rows = []
         for line in batch:
