@@ -52,7 +52,7 @@ def model_lines(recognizer, images: list[bytes], rows: int) -> np.ndarray:
 
 def padded_size(rows: int) -> int:
     """The fixed batch shape LocalBackend runs ``rows`` lines as (it pads up to one of BATCH_SIZES)."""
-    from webapp.serving.inference import BATCH_SIZES as SHAPES
+    from webapp.reading.local import BATCH_SIZES as SHAPES
 
     return next((size for size in SHAPES if size >= rows), SHAPES[-1])
 
