@@ -122,7 +122,7 @@ def digits_match(truth: list[str], read: list[str]) -> bool:
 
 
 def separators_in(texts: list[str]) -> int:
-    return sum(not c.isdigit() and c != " " for text in texts for c in text)
+    return sum(c in realdata.SEPARATORS for text in texts for c in text)
 
 
 def dropped_separator(record: dict) -> bool:

@@ -247,11 +247,16 @@ def pen_stroke(mask: np.ndarray, boxes: list, rng: np.random.Generator, height: 
     return stroked, [(int(x * squeeze) + margin, y + margin, max(1, int(w * squeeze)), h) for x, y, w, h in boxes]
 
 
+def at_odds(rng: np.random.Generator, share: float) -> bool:
+    """True at ``share``'s odds. Draws from ``rng`` only when the share is set, so the strings of configs
+    without it stay as they were, draw for draw."""
+    return bool(share) and rng.random() < share
+
+
 def maybe_stray_mark(mask: np.ndarray, boxes: list, rng: np.random.Generator,
                      cfg: SynthConfig) -> tuple[np.ndarray, list]:
-    """A ``stray_mark_fraction`` of strings get a stray mark (``marks.with_stray_mark``); the label stays.
-    Draws from ``rng`` only when the share is set: strings of configs without marks stay as they were."""
-    if cfg.stray_mark_fraction and rng.random() < cfg.stray_mark_fraction:
+    """A ``stray_mark_fraction`` of strings get a stray mark (``marks.with_stray_mark``); the label stays."""
+    if at_odds(rng, cfg.stray_mark_fraction):
         return marks.with_stray_mark(mask, boxes, rng)
     return mask, boxes
 
@@ -277,7 +282,7 @@ class SequenceGenerator:
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
         """One string: pick digits, transform, compose, pad and render (or one of real handwriting)."""
         cfg = self.config
-        if cfg.real_fraction and rng.random() < cfg.real_fraction:  # draws only when asked: MNIST strings as before
+        if at_odds(rng, cfg.real_fraction):  # MNIST strings as before when no real share is asked
             return self.real.sample(rng, length)
         length = length or int(rng.integers(cfg.min_length, cfg.max_length + 1))
         picks = rng.integers(0, len(self.digits), length)
@@ -298,8 +303,7 @@ class SequenceGenerator:
 
     def _flag(self, pick: int, rng: np.random.Generator) -> bool:
         # draws from rng only for 1s of a config with flags: strings without flags stay as they were
-        share = self.config.flagged_ones
-        return bool(share) and self.digits.labels[pick] == 1 and rng.random() < share
+        return self.digits.labels[pick] == 1 and at_odds(rng, self.config.flagged_ones)
 
     def batch(self, size: int, *key: int, length: int | None = None) -> tuple[np.ndarray, list[str]]:
         """``size`` normalized model inputs float32 (size, 32, 256, 1) and their texts."""
@@ -535,7 +539,7 @@ class RealStrings:
         picks, repeat = pick_digits(rng, pool.labels[writer], length, cfg.repeat_fraction)
         look = choose_look(rng, cfg)
         seed_rules = rng.random() < cfg.real_seed_layout
-        crowded = not seed_rules and self._crowded(rng)
+        crowded = not seed_rules and at_odds(rng, cfg.crowded_fraction)
         masks = [pen_ink(samples[i], rng, look, digit_height(rng, look.height, self._sizes(crowded)),
                          cfg.max_angle if seed_rules else REAL_TILT) for i in picks]
         image, boxes = self._lay_out_and_render(masks, rng, seed_rules, look.canvas, crowded)
@@ -549,18 +553,13 @@ class RealStrings:
         picks, repeat = pick_digits(rng, scans.labels, length, cfg.repeat_fraction)
         height = int(rng.uniform(*cfg.heights)) if cfg.heights[1] > cfg.heights[0] else cfg.heights[0]
         seed_rules = rng.random() < cfg.real_seed_layout
-        crowded = not seed_rules and self._crowded(rng)
+        crowded = not seed_rules and at_odds(rng, cfg.crowded_fraction)
         masks = [transform_digit(scans.images[i], rng, digit_height(rng, height, self._sizes(crowded)),
                                  cfg.max_angle if seed_rules else REAL_TILT, cfg.restroke) for i in picks]
         clean = not cfg.realistic or rng.random() < cfg.clean_fraction
         image, boxes = self._lay_out_and_render(masks, rng, seed_rules, clean, crowded)
         return Sample(image, "".join(str(scans.labels[i]) for i in picks), boxes, scans.source,
                       (scans.source,) * length, repeat)
-
-    def _crowded(self, rng: np.random.Generator) -> bool:
-        # draws from rng only when asked: strings of configs without crowding stay as they were
-        share = self.config.crowded_fraction
-        return bool(share) and rng.random() < share
 
     @staticmethod
     def _sizes(crowded: bool) -> tuple[float, float]:

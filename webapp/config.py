@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from webapp.reading.recognizer import MIN_CONFIDENCE
+
 DEFAULTS = {
     "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
     "MODEL_STORE": None,  # None: the repository's model_store/
@@ -20,7 +22,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
     "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
     "MAX_PIXELS": 40_000_000,  # decoded pixels in one image (decompression bombs)
-    "MIN_CONFIDENCE": 0.1,  # numbers read with less are not reported (webapp.reading.recognizer.MIN_CONFIDENCE)
+    "MIN_CONFIDENCE": MIN_CONFIDENCE,  # numbers read with less are not reported (chosen in the reader)
     "FRAMES_PER_SECOND": 30.0,  # per Socket.IO client; past it frames get a rate_limited error
     "FRAME_BURST": 10,
     "UPLOADS_PER_MINUTE": 120,  # per remote address; past it 429 with Retry-After

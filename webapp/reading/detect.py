@@ -544,7 +544,8 @@ def join_minus_signs(groups: list[list[Box]], marks: list[list[Box]]) -> list[li
     """Each loose dash (one of ``marks``) just before a number, at its middle, joined to it as its sign."""
     boxes = [union(g) for g in groups]
     for parts in marks:
-        owners = [i for i, box in enumerate(boxes) if _minus_sign_of(union(parts), box)]
+        mark = union(parts)
+        owners = [i for i, box in enumerate(boxes) if _minus_sign_of(mark, box)]
         if len(owners) == 1:  # a dash two numbers could own is no one's sign
             groups[owners[0]] = groups[owners[0]] + parts
     return groups
