@@ -1,4 +1,5 @@
-"""Command line: ``python -m training {train,train-rescorer,tune-rescorer,evaluate,generate,models,import-npm}``."""
+"""Command line: ``python -m training {train,train-rescorer,tune-rescorer,train-detector,evaluate,generate,models,
+import-npm}``."""
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,20 @@ def _tune_rescorer(args) -> int:
     except (store.ModelNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _train_detector(args) -> int:
+    from training.train_detector import DetectorConfig, train_detector
+
+    overrides = {f.name: getattr(args, f.name) for f in fields(DetectorConfig) if getattr(args, f.name, None) is not None}
+    try:
+        config = DetectorConfig(**overrides)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder = train_detector(config, Path(args.work or f"runs/{config.name}"), resume=args.resume)
+    print(f"wrote {folder}")
     return 0
 
 
@@ -188,6 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--validation-strings", type=int)
     u.add_argument("--test-strings", type=int)
     u.set_defaults(func=_tune_rescorer)
+
+    d = sub.add_parser("train-detector", help="train the number detector on generated scenes; writes "
+                       "model_store/detectors/<name>/")
+    d.add_argument("--name")
+    for flag, kind in (("scenes", int), ("validation-scenes", int), ("epochs", int), ("batch-size", int),
+                       ("learning-rate", float), ("seed", int), ("processes", int), ("real-fraction", float)):
+        d.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    d.add_argument("--work", help="where the rendered scenes and checkpoints go (default: runs/<name>)")
+    d.add_argument("--resume", action="store_true", help="go on from the last checkpoint in --work")
+    d.set_defaults(func=_train_detector)
 
     e = sub.add_parser("evaluate", help="accuracy on strings of MNIST test digits")
     e.add_argument("model", nargs="?", help="name in model_store/ or a path (default: the bundled default)")

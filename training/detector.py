@@ -1,0 +1,194 @@
+"""The learned number detector: a small fully convolutional network marks where numbers are.
+
+One module for training, serving and evaluation, as ``preprocess`` is for the reader:
+- ``detector_input(gray)``: the picture at the working scale (longer side ``WORK_SIDE``), padded to a multiple
+  of ``MULTIPLE`` by repeating its edge: float32 (H, W, 1) in 0..1, and the scale used.
+- ``build_detector()``: a U-Net-like FCN, float32 (n, H, W, 1) -> logits (n, H/4, W/4, 1): is this cell inside
+  a number's *kernel*, the number's box shrunk by ``SHRINK`` of its height on every side (DBNet's idea: kernels
+  of neighbouring numbers stay apart even where their boxes nearly touch).
+- ``target_maps(...)``: the kernel map and the loss weights a scene's boxes give (ignored boxes weigh 0).
+- ``boxes_from_map(...)``: kernels -> number boxes in the image: grown back by the shrink, then tightened to
+  the ink in the full-resolution picture (``tighten``).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from training import preprocess
+
+WORK_SIDE = 384  # px: the detector sees the picture with its longer side this long
+MOST_UPSCALE = 3.0  # a small picture (a tight crop) is enlarged at most this much
+MULTIPLE = 32  # the network halves the size 4 times and adds a margin: sides are padded to a multiple of this
+STRIDE = 4  # one map cell per 4x4 working pixels
+SHRINK = 0.2  # a number's kernel is its box less this share of its height on every side
+THRESHOLD = 0.5  # a cell belongs to a kernel from this probability on (chosen on validation scenes)
+MIN_SCORE = 0.6  # a kernel's mean probability: weaker ones are not numbers
+MIN_KERNEL_CELLS = 2
+WIDTHS = (8, 16, 32, 48)  # channels at strides 2, 4, 8 and 16
+TIGHTEN_MARGIN = 0.25  # the ink is looked for this share of the box's height beyond the coarse box
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+def work_scale(shape: tuple[int, int]) -> float:
+    """The factor from image to working pixels for an image of ``shape`` (height, width)."""
+    return min(MOST_UPSCALE, WORK_SIDE / max(shape))
+
+
+def detector_input(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """uint8 (H, W) -> float32 (h, w, 1) at the working scale, edge-padded to multiples of ``MULTIPLE``; and
+    the scale (working px per image px)."""
+    scale = work_scale(gray.shape)
+    size = (max(1, int(round(gray.shape[1] * scale))), max(1, int(round(gray.shape[0] * scale))))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return padded(small).astype(np.float32)[:, :, None] / 255.0, scale
+
+
+def padded(image: np.ndarray) -> np.ndarray:
+    """Edge-replicated to the next multiple of ``MULTIPLE`` on the bottom and right (at least one multiple)."""
+    height, width = image.shape[:2]
+    bottom = max(MULTIPLE, -(-height // MULTIPLE) * MULTIPLE) - height
+    right = max(MULTIPLE, -(-width // MULTIPLE) * MULTIPLE) - width
+    return cv2.copyMakeBorder(image, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+
+
+# --- the network ---------------------------------------------------------------------------------
+
+def build_detector(widths: tuple[int, int, int, int] = WIDTHS):
+    """float32 (n, H, W, 1) in 0..1 (H, W multiples of 16) -> kernel logits (n, H/4, W/4, 1).
+
+    Encoder at strides 2-16, decoder back to 4 with skip connections; no batch normalisation (nothing to
+    fold for inference, and a network this small trains well without it)."""
+    import keras
+    from keras import layers
+
+    if len(widths) != 4 or min(widths) < 1:
+        raise ValueError(f"widths are 4 channel counts (strides 2, 4, 8, 16), each 1 or more. Received: {widths}")
+
+    def conv(x, filters, strides=1):
+        return layers.Conv2D(filters, 3, strides=strides, padding="same", activation="relu")(x)
+
+    inputs = keras.Input((None, None, 1), name="picture")
+    x = layers.Rescaling(2.0, offset=-1.0)(inputs)  # 0..1 -> -1..1
+    s2 = conv(x, widths[0], 2)
+    s4 = conv(conv(s2, widths[1], 2), widths[1])
+    s8 = conv(conv(s4, widths[2], 2), widths[2])
+    s16 = conv(conv(s8, widths[3], 2), widths[3])
+    up8 = conv(layers.Concatenate()([layers.UpSampling2D(2)(s16), s8]), widths[2])
+    up4 = conv(layers.Concatenate()([layers.UpSampling2D(2)(up8), s4]), widths[1])
+    logits = layers.Conv2D(1, 1, name="kernels")(up4)
+    return keras.Model(inputs, logits, name="number-detector")
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+def kernel_of(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box (x, y, w, h) less ``SHRINK`` of its height on every side (at least a sliver is left)."""
+    x, y, w, h = box
+    cut = SHRINK * h
+    kw, kh = max(w - 2 * cut, 0.2 * w), max(h - 2 * cut, 0.2 * h)
+    return x + (w - kw) / 2, y + (h - kh) / 2, kw, kh
+
+
+def _cells(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """The map cells a working-pixel box covers (x0, y0, x1, y1), at least one."""
+    x, y, w, h = box
+    x0, y0 = int(np.floor(x / STRIDE)), int(np.floor(y / STRIDE))
+    return x0, y0, max(x0 + 1, int(np.ceil((x + w) / STRIDE))), max(y0 + 1, int(np.ceil((y + h) / STRIDE)))
+
+
+def target_maps(boxes: list, ignore: list, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel map (h/4, w/4) in {0, 1} and the loss weights: 0 over ignored boxes and over the ring between
+    a kernel and its box (either answer is fine there), 1 elsewhere."""
+    rows, cols = shape[0] // STRIDE, shape[1] // STRIDE
+    target, weight = np.zeros((rows, cols), np.float32), np.ones((rows, cols), np.float32)
+    for box in ignore:
+        x0, y0, x1, y1 = _cells(box)
+        weight[max(0, y0) : y1, max(0, x0) : x1] = 0.0
+    for box in boxes:
+        x0, y0, x1, y1 = _cells(box)
+        weight[max(0, y0) : y1, max(0, x0) : x1] = 0.0
+    for box in boxes:
+        x0, y0, x1, y1 = _cells(_inner(kernel_of(box)))
+        target[max(0, y0) : y1, max(0, x0) : x1] = 1.0
+        weight[max(0, y0) : y1, max(0, x0) : x1] = 1.0
+    return target, weight
+
+
+def _inner(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The cells wholly inside a box, rounded inwards by half a cell (a kernel never spills into its ring)."""
+    x, y, w, h = box
+    half = STRIDE / 2
+    return x + min(half, w / 2 - 0.5), y + min(half, h / 2 - 0.5), max(1.0, w - 2 * half), max(1.0, h - 2 * half)
+
+
+# --- map -> boxes --------------------------------------------------------------------------------
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+def kernels(probability: np.ndarray, threshold: float = THRESHOLD, min_score: float = MIN_SCORE) -> list:
+    """Connected kernels of the map: each a working-pixel box (x, y, w, h) of its cells, with its mean score."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((probability > threshold).astype(np.uint8), 4)
+    found = []
+    for i in range(1, count):
+        x, y, w, h, cells = stats[i]
+        score = float(probability[labels == i].mean())
+        if cells >= MIN_KERNEL_CELLS and score >= min_score:
+            found.append(((x * STRIDE, y * STRIDE, w * STRIDE, h * STRIDE), score))
+    return found
+
+
+def grown(kernel: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The number's box from its kernel: the shrink given back (kernel height = box height (1 - 2 SHRINK))."""
+    x, y, w, h = kernel
+    grow = SHRINK * h / (1 - 2 * SHRINK)
+    return x - grow, y - grow, w + 2 * grow, h + 2 * grow
+
+
+def tighten(gray: np.ndarray, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+    """The box around the ink near a coarse box (image pixels): the ink of a crop a little larger than the box
+    (``preprocess.ink_map``), the bounds of its components that reach into the coarse box. None: no ink."""
+    x, y, w, h = box
+    margin = TIGHTEN_MARGIN * h
+    x0, y0 = max(0, int(x - margin)), max(0, int(y - margin))
+    x1, y1 = min(gray.shape[1], int(np.ceil(x + w + margin))), min(gray.shape[0], int(np.ceil(y + h + margin)))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    ink = preprocess.ink_map(gray[y0:y1, x0:x1]) > 0.35
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    inside = [i for i in range(1, count) if _reaches_into(stats[i], (x - x0, y - y0, w, h))]
+    if not inside:
+        return None
+    left = min(stats[i][0] for i in inside)
+    top = min(stats[i][1] for i in inside)
+    right = max(stats[i][0] + stats[i][2] for i in inside)
+    bottom = max(stats[i][1] + stats[i][3] for i in inside)
+    return x0 + int(left), y0 + int(top), int(right - left), int(bottom - top)
+
+
+def _reaches_into(stat: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """A component (x, y, w, h, area) mostly inside the coarse box and not a speck."""
+    cx, cy, cw, ch, area = stat
+    x, y, w, h = box
+    if area < max(2.0, 0.002 * w * h):
+        return False
+    overlap_w = min(cx + cw, x + w) - max(cx, x)
+    overlap_h = min(cy + ch, y + h) - max(cy, y)
+    return overlap_w > 0 and overlap_h > 0 and overlap_w * overlap_h >= 0.5 * cw * ch
+
+
+def boxes_from_map(logits: np.ndarray, scale: float, gray: np.ndarray | None = None,
+                   threshold: float = THRESHOLD) -> list[tuple[tuple[int, int, int, int], float]]:
+    """Map logits (h, w) or (h, w, 1) -> [(box in image px (x, y, w, h), score)]; tightened to the ink when
+    ``gray`` (the full-resolution picture) is given."""
+    probability = sigmoid(np.asarray(logits, np.float32).reshape(logits.shape[0], logits.shape[1]))
+    found = []
+    for kernel, score in kernels(probability, threshold):
+        x, y, w, h = (v / scale for v in grown(kernel))
+        box = tighten(gray, (x, y, w, h)) if gray is not None else (int(x), int(y), int(round(w)), int(round(h)))
+        if box is not None and box[2] > 0 and box[3] > 0:
+            found.append((box, score))
+    return found
