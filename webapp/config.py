@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from webapp.reading.recognizer import MIN_CONFIDENCE
+from webapp.reading.recognizer import DETECTOR, MIN_CONFIDENCE
 
 DEFAULTS = {
     "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
+    "DETECTOR": DETECTOR,  # the number detector in the store; "classical": the hand-tuned finder (reading/detect.py)
     "MODEL_STORE": None,  # None: the repository's model_store/
     "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools);
     # a backend object itself (tests: tests/support/fake_backend.py);

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from webapp.reading.recognizer import Backend, Recognizer
+from webapp.reading.recognizer import CLASSICAL, DETECTOR, Backend, Recognizer
 
 __all__ = ["Backend", "Recognizer", "load"]
 
@@ -21,7 +21,7 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
          **settings) -> Recognizer:
     """A recognizer ready to read: ``model`` (a name in the store, a folder or ``.keras`` path; None for the
     store's DEFAULT) loaded in this process, or ``backend`` as given; decoding warmed up, and for an in-process
-    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``."""
+    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``, ``detector``."""
     if backend is None:
         from training.quiet import quiet_tensorflow
 
@@ -30,6 +30,8 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
 
         backend = LocalBackend(model, store_dir)
         backend.model_info(model)  # raises UnknownModelError for a model not in the store
+        if settings.get("detector", DETECTOR) not in (None, CLASSICAL):
+            backend.model_info(settings.get("detector", DETECTOR))  # the detector loaded and traced now, too
     recognizer = Recognizer(backend, **settings)
     recognizer.warm_up()
     return recognizer

@@ -20,6 +20,7 @@ BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of 
 # compiled), ties at 16 and loses at 64, where the convolutions dominate (measured 2026-11-25, 2-core EPYC).
 XLA_BATCH_SIZES = (1, 4)
 CROP_SHAPE = (CROP_SIZE, CROP_SIZE, 1)
+DETECTOR_RUN = "any"  # a detector's one function, for pictures of every size
 CROP_BATCH_SIZES = (4, 16, 64, 256)  # a rescorer's digit crops: a number or two, up to a full batch of lines
 
 
@@ -70,11 +71,23 @@ class LocalBackend:
         name = name or self.default
         if name not in self.loaded:
             stored = find_model(name, self.store_dir)
+            if stored.decoder == "detector":
+                self.loaded[name] = self._load_detector(stored)
+                return self.loaded[name]
             model = self.fold_batch_norm(store.load_model(stored))  # same outputs, ~25% faster
             info = model_info(stored, self.device)
             runs = self._compile(model, INPUT_SHAPE, BATCH_SIZES, XLA_BATCH_SIZES)
             self.loaded[name] = (runs, info, tuple(model.output_shape[1:]), self._load_rescorer(stored))  # (steps, 11)
         return self.loaded[name]
+
+    def _load_detector(self, stored: store.StoredModel):
+        """A number detector (``training.detector``): pictures of any size, so one function traced for every
+        shape (no XLA, no fixed batch sizes: a picture's size is its own)."""
+        model = store.load_model(stored)
+        run = self.tf.function(lambda x: model(x, training=False), autograph=False,
+                               input_signature=[self.tf.TensorSpec((None, None, None, 1), self.tf.float32)])
+        run(np.zeros((1, 64, 64, 1), np.float32))
+        return {DETECTOR_RUN: run}, model_info(stored, self.device), None, None
 
     def _load_rescorer(self, stored: store.StoredModel):
         """For a model whose card names a rescorer: (lines, logits) -> logits with each digit weighed again
@@ -116,8 +129,11 @@ class LocalBackend:
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one, each
-        digit read is weighed again by it (``training.rescore``)."""
+        digit read is weighed again by it (``training.rescore``). For a detector: pictures (n, H, W, 1) ->
+        number maps (n, H/4, W/4, 1)."""
         runs, info, output_shape, rescorer = self._load(model)
+        if DETECTOR_RUN in runs:
+            return runs[DETECTOR_RUN](np.asarray(batch, np.float32)).numpy(), info
         if not len(batch):  # nothing found in the image: no need to run the model
             return np.zeros((0,) + output_shape, np.float32), info
         logits = self._run_padded(runs, batch, BATCH_SIZES, INPUT_SHAPE)

@@ -15,7 +15,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from training import decode, preprocess
+from training import decode, detector, preprocess
 from webapp.reading import detect
 from webapp.errors import InvalidImageError
 from webapp.reading.imaging import decode_image, sample_images
@@ -24,6 +24,8 @@ CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (trai
 # numbers read with less are not reported. Chosen on validation sets with crnn-text-digits3: 0.1 against 0.3 read
 # 18 more of 200 separated numbers, 3 more pen-real strings and canvas drawings, one webcam frame fewer
 MIN_CONFIDENCE = 0.1
+DETECTOR = "classical"  # the number finder by default: the learned detector ("detectors/numbers-det1") once trained
+CLASSICAL = "classical"  # the hand-tuned finder instead (reading.detect)
 
 
 class Backend(Protocol):
@@ -40,7 +42,7 @@ class Backend(Protocol):
 
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> logits (n, steps, classes) and {"name", "version", "decoder", "alphabet",
-        "device"}."""
+        "device"}; for a detector (decoder "detector"), pictures (n, H, W, 1) -> number maps (n, H/4, W/4, 1)."""
 
 
 @dataclass(frozen=True)
@@ -125,33 +127,58 @@ class Prepared:
 
     width: int
     height: int
-    batch: np.ndarray  # float32 (n, 32, 256, 1)
+    batch: np.ndarray | None  # float32 (n, 32, 256, 1); None until the numbers are found
     crops: list[Crop]
     timing: dict
+    gray: np.ndarray | None = None  # the decoded picture, kept while the detector's map is awaited
+    picture: np.ndarray | None = None  # the detector's input, float32 (H, W, 1) (training.detector.detector_input)
+    scale: float = 1.0  # detector pixels per image pixel
 
 
 def _run_inline(function, *args):
     return function(*args)
 
 
+def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> list[detect.Region]:
+    """The learned detector's map (H/4, W/4, 1) -> the numbers in reading order, boxes tightened to the ink."""
+    found = detector.boxes_from_map(number_map, scale, gray)
+    return detect.reading_order([detect.Region(box, ()) for box, _ in found])
+
+
+def blank_map(picture: np.ndarray) -> np.ndarray:
+    """The detector's answer for a picture (H, W, 1) with no number: (H/4, W/4, 1), sure of nothing."""
+    return np.full((picture.shape[0] // detector.STRIDE, picture.shape[1] // detector.STRIDE, 1), -8.0, np.float32)
+
+
+def cut_all(gray: np.ndarray, regions: list[detect.Region]) -> tuple[np.ndarray, list[Crop]]:
+    """Each number's model input (n, 32, 256, 1) and its crop."""
+    cuts = [cut(gray, region) for region in regions]
+    if not cuts:
+        return np.zeros((0,) + preprocess.INPUT_SHAPE, np.float32), []
+    return np.stack([line for line, _ in cuts]), [crop for _, crop in cuts]
+
+
 class Recognizer:
     """Reads every number in an image through a model backend.
 
-    ``offload(function, *args)`` runs the CPU-heavy part (decode, detect, normalise); the app
-    passes ``eventlet.tpool.execute`` so the event loop keeps serving meanwhile.
+    ``detector``: the stored number detector that finds the numbers (run through the backend like the
+    reader), or ``CLASSICAL`` (or None) for the hand-tuned finder (``reading.detect``). ``offload(function, *args)`` runs the
+    CPU-heavy parts (decode, cut and normalise); the app passes ``eventlet.tpool.execute`` so the event loop
+    keeps serving meanwhile.
     """
 
     def __init__(self, backend: Backend, max_pixels: int = 40_000_000, min_confidence: float = MIN_CONFIDENCE,
-                 offload=_run_inline):
+                 offload=_run_inline, detector: str | None = DETECTOR):
         self.backend = backend
         self.max_pixels = max_pixels
         self.min_confidence = min_confidence
         self.offload = offload
+        self.detector = None if detector in (None, CLASSICAL) else detector
 
     def recognize(self, data: bytes, model: str | None = None) -> dict:
         """Image bytes -> {"numbers", "image", "model", "timing_ms"} (see the README)."""
         start = time.perf_counter()
-        prepared = self.offload(self.prepare, data)
+        prepared = self.prepare(data)
         mark = time.perf_counter()
         logits, info = self.backend.predict(model, prepared.batch)
         prepared.timing["inference"] = time.perf_counter() - mark
@@ -166,31 +193,54 @@ class Recognizer:
 
         Their first use imports Pillow's format plugins and numpy's masked arrays. Under eventlet, a call
         offloaded while another thread holds the import lock runs on the event loop itself (``tpool``
-        avoids an import deadlock that way), so a first frame's imports would stall every client.
+        avoids an import deadlock that way), so a first frame's imports would stall every client. The
+        detector's map is left out (the backend may still be loading): a blank one takes its place.
         """
         for data in sample_images():
-            self.prepare(data)
+            prepared = self.decode(data)
+            if prepared.picture is not None:
+                self.cut_found(prepared, blank_map(prepared.picture))
         try:
-            self.prepare(b"not an image")
+            self.decode(b"not an image")
         except InvalidImageError:
             pass
 
     def prepare(self, data: bytes) -> Prepared:
         """Decode, find the numbers and normalise each: the model's batch and its geometry."""
+        prepared = self.offload(self.decode, data)
+        if prepared.picture is not None:
+            mark = time.perf_counter()
+            maps, _ = self.backend.predict(self.detector, prepared.picture[None])
+            prepared.timing["detector"] = time.perf_counter() - mark
+            self.offload(self.cut_found, prepared, maps[0])
+        return prepared
+
+    def decode(self, data: bytes) -> Prepared:
+        """Decode; then the detector's input, or with the hand-tuned finder the numbers found and cut."""
         start = time.perf_counter()
         gray = cv2.cvtColor(decode_image(data, self.max_pixels), cv2.COLOR_RGB2GRAY)
         timing = {"decode": time.perf_counter() - start}
+        if self.detector:
+            picture, scale = detector.detector_input(gray)
+            timing["detector_input"] = time.perf_counter() - start - timing["decode"]
+            return Prepared(gray.shape[1], gray.shape[0], None, [], timing, gray, picture, scale)
         batch, crops = self.prepare_gray(gray)
         timing["detect"] = time.perf_counter() - start - timing["decode"]
         return Prepared(gray.shape[1], gray.shape[0], batch, crops, timing)
 
     @staticmethod
+    def cut_found(prepared: Prepared, number_map: np.ndarray) -> None:
+        """The detector's map -> the numbers' boxes, cut and normalised into ``prepared``; the picture let go."""
+        start = time.perf_counter()
+        prepared.batch, prepared.crops = cut_all(prepared.gray, learned_regions(prepared.gray, number_map, prepared.scale))
+        prepared.gray = prepared.picture = None
+        prepared.timing["boxes"] = time.perf_counter() - start
+
+    @staticmethod
     def prepare_gray(gray: np.ndarray) -> tuple[np.ndarray, list[Crop]]:
-        """Grayscale image -> model inputs (n, 32, 256, 1) for each number found, and their crops."""
-        cuts = [cut(gray, region) for region in detect.find_numbers(gray)]
-        if not cuts:
-            return np.zeros((0,) + preprocess.INPUT_SHAPE, np.float32), []
-        return np.stack([line for line, _ in cuts]), [crop for _, crop in cuts]
+        """Grayscale image -> model inputs (n, 32, 256, 1) for each number the hand-tuned finder finds, and
+        their crops."""
+        return cut_all(gray, detect.find_numbers(gray))
 
     def read(self, prepared: Prepared, logits: np.ndarray, info: dict) -> list[dict]:
         """Decode each number's logits; keep those with a digit, read with at least ``min_confidence``."""

@@ -75,8 +75,8 @@ class ProcessBackend:
 
     def __init__(self, model: str | None = None, store_dir: Path | None = None, timeout_s: float = 10.0,
                  batch_window_s: float = 0.003, max_batch: int = 64, start_timeout_s: float = 120.0,
-                 on_status=None, max_queued: int = 128):
-        self.model, self.store_dir = model, store_dir
+                 on_status=None, max_queued: int = 128, preload: tuple = ()):
+        self.model, self.store_dir, self.preload = model, store_dir, tuple(preload)
         self.max_queued, self._queued, self._queued_lock = max_queued, 0, threading.Lock()
         self.timeout_s, self.batch_window_s, self.max_batch = timeout_s, batch_window_s, max_batch
         self.start_timeout_s = start_timeout_s
@@ -145,6 +145,8 @@ class ProcessBackend:
             args += ["--model", str(self.model)]
         if self.store_dir:
             args += ["--store", str(self.store_dir)]
+        for name in self.preload:
+            args += ["--preload", str(name)]
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
         self.process = subprocess.Popen(args, pass_fds=[child.fileno()], env=env)
         child.close()
@@ -180,7 +182,8 @@ class ProcessBackend:
                 return
 
     def _collect(self) -> list[Job]:
-        """The first waiting job plus whatever arrives within the batch window, same model, up to max_batch rows."""
+        """The first waiting job plus whatever arrives within the batch window, same model and input shape (a
+        detector's pictures come in many sizes), up to max_batch rows."""
         try:
             first = self.jobs.get(timeout=0.5)
         except queue.Empty:
@@ -197,8 +200,8 @@ class ProcessBackend:
                 job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            if job is None or job.model != first.model:
-                self.jobs.put(job)  # another model's work waits for the next round
+            if job is None or job.model != first.model or job.batch.shape[1:] != first.batch.shape[1:]:
+                self.jobs.put(job)  # another model's (or shape's) work waits for the next round
                 break
             jobs.append(job)
             rows += len(job.batch)

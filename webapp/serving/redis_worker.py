@@ -59,8 +59,8 @@ class Request:
 def parse_request(entry_id: bytes, fields: dict) -> Request:
     """Stream entry -> Request; KeyError or ValueError when malformed."""
     shape = tuple(int(n) for n in fields[b"shape"].decode().split(","))
-    if len(shape) != 4 or shape[1:] != (32, 256, 1):
-        raise ValueError(f"shape must be n,32,256,1, got {shape}")
+    if len(shape) != 4 or shape[3] != 1 or min(shape[1:3]) < 1:  # lines (n,32,256,1) or a detector's pictures
+        raise ValueError(f"shape must be n,height,width,1, got {shape}")
     batch = np.frombuffer(fields[b"data"], np.float32).reshape(shape)
     return Request(entry_id, fields[b"job"].decode(), fields[b"reply"].decode(), fields[b"model"].decode() or None,
                    batch)
@@ -160,8 +160,8 @@ class RedisWorker:
                 if b"reply" in fields and b"job" in fields:
                     replies.append((fields[b"reply"].decode(),
                                     error_reply(fields[b"job"].decode(), "failed", f"malformed request: {exc}")))
-        for model in {r.model for r in requests}:
-            replies += self._predict([r for r in requests if r.model == model])
+        for model, shape in {(r.model, r.batch.shape[1:]) for r in requests}:  # one batch per model and input shape
+            replies += self._predict([r for r in requests if r.model == model and r.batch.shape[1:] == shape])
         self._send(replies, [entry_id for entry_id, _ in entries])
 
     def _predict(self, requests: list[Request]) -> list[tuple[str, dict]]:

@@ -1,4 +1,4 @@
-"""The inference process: ``python -m webapp.serving.worker --fd N [--model NAME] [--store DIR]``.
+"""The inference process: ``python -m webapp.serving.worker --fd N [--model NAME] [--store DIR] [--preload NAME]``.
 
 Started by ``webapp.serving.inference.ProcessBackend`` in a fresh interpreter. Loads the model (on the
 GPU when TensorFlow sees one), says hello, then answers batches on the inherited socket until
@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, required=True, help="inherited socket to the web process")
     parser.add_argument("--model")
     parser.add_argument("--store")
+    parser.add_argument("--preload", action="append", default=[],
+                        help="another stored model to load and warm before saying hello (the number detector)")
     args = parser.parse_args(argv)
     # The web process owns this process's life: it exits when the socket closes (the web process ended or
     # replaced it) or is killed. A SIGTERM or Ctrl-C sent to the whole process group (systemd's default
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
         backend = LocalBackend(args.model, args.store)
         info = backend.info
+        for name in args.preload:  # loaded now, or the first frame would wait for it
+            backend.model_info(name)
     except Exception as exc:
         send_message(sock, {"error": {"type": "start", "message": f"{type(exc).__name__}: {exc}"}})
         return 1
