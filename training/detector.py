@@ -12,6 +12,8 @@ One module for training, serving and evaluation, as ``preprocess`` is for the re
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -148,25 +150,31 @@ def grown(kernel: tuple[float, float, float, float]) -> tuple[float, float, floa
     return x - grow, y - grow, w + 2 * grow, h + 2 * grow
 
 
-def tighten(gray: np.ndarray, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
-    """The box around the ink near a coarse box (image pixels): the ink of a crop a little larger than the box
-    (``preprocess.ink_map``), the bounds of its components that reach into the coarse box. None: no ink."""
+def ink_parts(gray: np.ndarray, box: tuple[float, float, float, float]) -> list[tuple[int, int, int, int]]:
+    """The ink near a coarse box (image pixels): the boxes of the ink components of a crop a little larger than
+    the box (``preprocess.ink_map``) that reach into it; [] when there is none."""
     x, y, w, h = box
     margin = TIGHTEN_MARGIN * h
     x0, y0 = max(0, int(x - margin)), max(0, int(y - margin))
     x1, y1 = min(gray.shape[1], int(np.ceil(x + w + margin))), min(gray.shape[0], int(np.ceil(y + h + margin)))
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return None
+        return []
     ink = preprocess.ink_map(gray[y0:y1, x0:x1]) > 0.35
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
-    inside = [i for i in range(1, count) if _reaches_into(stats[i], (x - x0, y - y0, w, h))]
-    if not inside:
-        return None
-    left = min(stats[i][0] for i in inside)
-    top = min(stats[i][1] for i in inside)
-    right = max(stats[i][0] + stats[i][2] for i in inside)
-    bottom = max(stats[i][1] + stats[i][3] for i in inside)
-    return x0 + int(left), y0 + int(top), int(right - left), int(bottom - top)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    inside = [stats[i] for i in range(1, count) if _reaches_into(stats[i], (x - x0, y - y0, w, h))]
+    return [(x0 + int(sx), y0 + int(sy), int(sw), int(sh)) for sx, sy, sw, sh, _ in inside]
+
+
+def union_box(parts: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    left, top = min(p[0] for p in parts), min(p[1] for p in parts)
+    right, bottom = max(p[0] + p[2] for p in parts), max(p[1] + p[3] for p in parts)
+    return left, top, right - left, bottom - top
+
+
+def tighten(gray: np.ndarray, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+    """The box around the ink near a coarse box (``ink_parts``); None: no ink."""
+    parts = ink_parts(gray, box)
+    return union_box(parts) if parts else None
 
 
 def _reaches_into(stat: np.ndarray, box: tuple[float, float, float, float]) -> bool:
@@ -180,15 +188,27 @@ def _reaches_into(stat: np.ndarray, box: tuple[float, float, float, float]) -> b
     return overlap_w > 0 and overlap_h > 0 and overlap_w * overlap_h >= 0.5 * cw * ch
 
 
+class Found(NamedTuple):
+    """A number the detector found: its box in image pixels (x, y, w, h), its kernel's mean score, and the boxes of
+    its ink components (empty when not tightened)."""
+
+    box: tuple[int, int, int, int]
+    score: float
+    parts: tuple = ()
+
+
 def boxes_from_map(logits: np.ndarray, scale: float, gray: np.ndarray | None = None,
-                   threshold: float = THRESHOLD) -> list[tuple[tuple[int, int, int, int], float]]:
-    """Map logits (h, w) or (h, w, 1) -> [(box in image px (x, y, w, h), score)]; tightened to the ink when
-    ``gray`` (the full-resolution picture) is given."""
+                   threshold: float = THRESHOLD) -> list[Found]:
+    """Map logits (h, w) or (h, w, 1) -> the numbers found, in image pixels; tightened to the ink when ``gray``
+    (the full-resolution picture) is given."""
     probability = sigmoid(np.asarray(logits, np.float32).reshape(logits.shape[0], logits.shape[1]))
     found = []
     for kernel, score in kernels(probability, threshold):
         x, y, w, h = (v / scale for v in grown(kernel))
-        box = tighten(gray, (x, y, w, h)) if gray is not None else (int(x), int(y), int(round(w)), int(round(h)))
-        if box is not None and box[2] > 0 and box[3] > 0:
-            found.append((box, score))
+        if gray is None:
+            found.append(Found((int(x), int(y), int(round(w)), int(round(h))), score))
+            continue
+        parts = ink_parts(gray, (x, y, w, h))
+        if parts:
+            found.append(Found(union_box(parts), score, tuple(parts)))
     return found

@@ -190,7 +190,7 @@ def evaluate_scenes(model, split: str, count: int, seed: int) -> dict:
         scene = detect_scenes.make_scene(np.random.default_rng([seed, i]), ink)
         batch, scale = detector.detector_input(scene.image)
         logits = np.asarray(model(batch[None], training=False))[0]
-        found = [box for box, _ in detector.boxes_from_map(logits, scale, scene.image)]
+        found = [f.box for f in detector.boxes_from_map(logits, scale, scene.image)]
         found = [f for f in found if not any(iou(f, g) > 0.3 for g in scene.ignore)]
         scores = match(found, scene.boxes)
         hits += sum(s >= 0.5 for s in scores)

@@ -17,7 +17,7 @@ def test_a_perfect_kernel_map_gives_the_boxes_back():
     boxes = [(40.0, 60.0, 120.0, 40.0), (200.0, 150.0, 80.0, 32.0)]
     target, weight = detector.target_maps(boxes, [], (256, 320))
     logits = np.where(target > 0, 10.0, -10.0)
-    found = [box for box, _ in detector.boxes_from_map(logits, 1.0)]
+    found = [f.box for f in detector.boxes_from_map(logits, 1.0)]
     assert len(found) == 2
     assert all(max(iou(b, f) for f in found) > 0.6 for b in boxes)
     assert weight[target > 0].min() == 1.0

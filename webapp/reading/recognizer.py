@@ -142,7 +142,7 @@ def _run_inline(function, *args):
 def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> list[detect.Region]:
     """The learned detector's map (H/4, W/4, 1) -> the numbers in reading order, boxes tightened to the ink."""
     found = detector.boxes_from_map(number_map, scale, gray)
-    return detect.reading_order([detect.Region(box, ()) for box, _ in found])
+    return detect.reading_order([detect.Region(f.box, f.parts) for f in found])
 
 
 def blank_map(picture: np.ndarray) -> np.ndarray:
