@@ -20,6 +20,9 @@ import time
 import numpy as np
 import requests
 
+from webapp.reading.finding import FINDERS
+from webapp.reading.recognizer import FINDER
+
 from benchmarks.common import (MODES, Server, exit_on_sigterm, machine_info, machine_line, markdown_table, resolve,
                                scene_images, stats, write_results)
 
@@ -33,6 +36,8 @@ IMAGE_SETS = {  # name: (scenes kind, (width, height), content type)
     "webcam 640x480 JPEG": ("webcam", (640, 480), "image/jpeg"),
 }
 REST_SETS = ("canvas 974x390 PNG", "photo 1280x720 JPEG")
+# the stages that find the numbers: the learned detector's input, network and boxes; or the classical finder
+DETECTION_STAGES = ("detector_input", "detector", "boxes", "detect")
 
 
 def timed(function, *args) -> float:
@@ -82,7 +87,9 @@ def recognizer_speed(recognizer, images: list[bytes], repeats: int) -> dict:
         walls.append(time.perf_counter() - start)
         for stage, ms in result["timing_ms"].items():
             stages.setdefault(stage, []).append(ms)
+    detection = np.sum([ms for stage, ms in stages.items() if stage in DETECTION_STAGES], axis=0)
     return {"ms_per_image": stats(walls, 1000, 1), "images_per_s": round(1 / float(np.median(walls)), 1),
+            "detection_ms": stats(np.atleast_1d(detection), 1.0, 2),
             "stage_ms_p50": {stage: round(float(np.median(ms)), 1) for stage, ms in stages.items()}}
 
 
@@ -90,12 +97,13 @@ def in_process(settings: dict, images: dict) -> dict:
     """Part (a): the model and the recognizer in this process (TensorFlow imported here only)."""
     from webapp import reading
 
-    recognizer = reading.load(settings.get("model"))
+    recognizer = reading.load(settings.get("model"), finder=settings["finder"])
     backend = recognizer.backend
     lines = model_lines(recognizer, [data for data, _ in images["webcam 640x480 JPEG"]], max(BATCHES))
     return {
         "device": backend.device,
         "model": backend.info,
+        "finder": recognizer.finder, "detector": recognizer.detector,
         "model_throughput": model_throughput(backend, lines, settings["repeats"]),
         "recognizer": {name: recognizer_speed(recognizer, [data for data, _ in pool], settings["repeats"])
                        for name, pool in images.items()},
@@ -137,6 +145,7 @@ def report(results: dict) -> str:
     a, b = results["in_process"], results["rest"]
     model_rows = [[r["batch"], r["run_as"], r["ms_per_batch"]["p50"], r["lines_per_s"]] for r in a["model_throughput"]]
     recognizer_rows = [[name, r["ms_per_image"]["p50"], r["ms_per_image"]["p95"], r["images_per_s"],
+                        r["detection_ms"]["p50"], r["detection_ms"]["p95"],
                         ", ".join(f"{k} {v}" for k, v in r["stage_ms_p50"].items())]
                        for name, r in a["recognizer"].items()]
     rest_rows = [[name, r["latency_ms"]["n"], r["latency_ms"]["p50"], r["latency_ms"]["p95"], r["latency_ms"]["max"],
@@ -145,8 +154,9 @@ def report(results: dict) -> str:
         "## Speed", machine_line(results["machine"]),
         f"### Model throughput (LocalBackend.predict, {a['device']}, model {a['model']['name']})",
         markdown_table(["batch (lines)", "run as batch of", "ms/batch p50", "lines/s"], model_rows),
-        "### Recognizer in-process (whole images)",
-        markdown_table(["images", "ms/image p50", "p95", "images/s", "stage ms p50"], recognizer_rows),
+        f"### Recognizer in-process (whole images; numbers found by the {a['finder']} finder)",
+        markdown_table(["images", "ms/image p50", "p95", "images/s", "finding ms p50", "p95", "stage ms p50"],
+                       recognizer_rows),
         f"### REST latency, sequential (`{b['command']}`, {b['env']})",
         markdown_table(["image", "requests", "p50 ms", "p95 ms", "max ms", "server total p50 ms", "errors"], rest_rows),
         f"Server log problems: {b['log_problems']['count']} {b['log_problems']['first'] or ''}",
@@ -160,11 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--images", type=int, help=f"distinct images per set (default {FULL['images']})")
     parser.add_argument("--requests", type=int, help=f"REST requests per image set (default {FULL['requests']})")
     parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
+    parser.add_argument("--finder", choices=FINDERS, default=FINDER, help=f"how numbers are found (default {FINDER})")
     args = parser.parse_args(argv)
     exit_on_sigterm()
-    settings = {**resolve(args, FULL, QUICK), "model": args.model}
+    settings = {**resolve(args, FULL, QUICK), "model": args.model, "finder": args.finder}
     if args.model:  # the served app reads it from its environment, as any setting
         os.environ["DIGIT_READER_MODEL"] = args.model
+    os.environ["DIGIT_READER_FINDER"] = args.finder
     results = {"benchmark": "speed", "quick": args.quick, "settings": settings, "machine": machine_info()}
     images = {name: scene_images(kind, settings["images"], seed=20260101 + i, size=size)
               for i, (name, (kind, size, _)) in enumerate(IMAGE_SETS.items())}

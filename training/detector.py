@@ -29,6 +29,11 @@ MIN_SCORE = 0.6  # a kernel's mean probability: weaker ones are not numbers
 MIN_KERNEL_CELLS = 2
 WIDTHS = (8, 16, 32, 48)  # channels at strides 2, 4, 8 and 16
 TIGHTEN_MARGIN = 0.25  # the ink is looked for this share of the box's height beyond the coarse box
+# Pieces of one number the map left apart (digits written with wide gaps): side by side, sharing most of their
+# rows, of like heights, and closer than this share of the taller's height, they are one number
+JOIN_GAP = 0.6
+JOIN_LEVEL_OVERLAP = 0.5  # rows shared, as a share of the shorter piece's height
+JOIN_HEIGHTS = 2.0  # the taller at most this many times the shorter
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -161,7 +166,8 @@ def ink_parts(gray: np.ndarray, box: tuple[float, float, float, float]) -> list[
         return []
     ink = preprocess.ink_map(gray[y0:y1, x0:x1]) > 0.35
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
-    inside = [stats[i] for i in range(1, count) if _reaches_into(stats[i], (x - x0, y - y0, w, h))]
+    inside = [stats[i] for i in range(1, count)
+              if _reaches_into(stats[i], (x - x0, y - y0, w, h)) and not _runs_out(stats[i], (x0, y0, x1, y1), gray.shape)]
     return [(x0 + int(sx), y0 + int(sy), int(sw), int(sh)) for sx, sy, sw, sh, _ in inside]
 
 
@@ -178,14 +184,24 @@ def tighten(gray: np.ndarray, box: tuple[float, float, float, float]) -> tuple[i
 
 
 def _reaches_into(stat: np.ndarray, box: tuple[float, float, float, float]) -> bool:
-    """A component (x, y, w, h, area) mostly inside the coarse box and not a speck."""
+    """A component (x, y, w, h, area) of the crop reaching into the coarse box: not a speck, a quarter of it or more
+    inside (a digit at the end the map fell short of counts), and not much taller than the box (a sheet's edge)."""
     cx, cy, cw, ch, area = stat
     x, y, w, h = box
-    if area < max(2.0, 0.002 * w * h):
+    if area < max(2.0, 0.002 * w * h) or ch > 1.6 * h:
         return False
     overlap_w = min(cx + cw, x + w) - max(cx, x)
     overlap_h = min(cy + ch, y + h) - max(cy, y)
-    return overlap_w > 0 and overlap_h > 0 and overlap_w * overlap_h >= 0.5 * cw * ch
+    return overlap_w > 0 and overlap_h > 0 and overlap_w * overlap_h >= 0.25 * cw * ch
+
+
+def _runs_out(stat: np.ndarray, crop: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
+    """A component touching a side of the crop that is not the image's own edge: it goes on beyond the number's
+    margin (the desk beside the sheet, a ruled line, the sheet's shadow), so it is not the number's ink."""
+    cx, cy, cw, ch, _ = stat
+    x0, y0, x1, y1 = crop
+    return ((cx == 0 and x0 > 0) or (cy == 0 and y0 > 0) or (cx + cw == x1 - x0 and x1 < shape[1])
+            or (cy + ch == y1 - y0 and y1 < shape[0]))
 
 
 class Found(NamedTuple):
@@ -211,4 +227,27 @@ def boxes_from_map(logits: np.ndarray, scale: float, gray: np.ndarray | None = N
         parts = ink_parts(gray, (x, y, w, h))
         if parts:
             found.append(Found(union_box(parts), score, tuple(parts)))
-    return found
+    return joined(found)
+
+
+def _pieces_of_one(a: Found, b: Found) -> bool:
+    """``a`` and ``b`` (a left of b) are pieces of one number: level, of like heights, close (``JOIN_GAP``)."""
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a.box, b.box
+    shorter, taller = min(ah, bh), max(ah, bh)
+    level = min(ay + ah, by + bh) - max(ay, by) > JOIN_LEVEL_OVERLAP * shorter
+    return level and taller <= JOIN_HEIGHTS * shorter and bx - (ax + aw) < JOIN_GAP * taller
+
+
+def joined(found: list[Found]) -> list[Found]:
+    """Numbers with the pieces of one number joined (``_pieces_of_one``), left to right until none is left."""
+    pieces = sorted(found, key=lambda f: f.box[0])
+    merged = True
+    while merged:
+        merged = False
+        for i, j in ((i, j) for i in range(len(pieces)) for j in range(i + 1, len(pieces))):
+            if _pieces_of_one(pieces[i], pieces[j]):
+                a, b = pieces[i], pieces.pop(j)
+                pieces[i] = Found(union_box([a.box, b.box]), min(a.score, b.score), a.parts + b.parts)
+                merged = True
+                break
+    return pieces

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 
-from webapp.reading.recognizer import DETECTOR, MIN_CONFIDENCE
+from webapp.reading.recognizer import DETECTOR, FINDER, MIN_CONFIDENCE
 
 DEFAULTS = {
     "MODEL": None,  # a name in the model store or a path; None: the store's DEFAULT
-    "DETECTOR": DETECTOR,  # the number detector in the store; "classical": the hand-tuned finder (reading/detect.py)
+    "FINDER": FINDER,  # "learned" (the detector), "classical" (the hand-tuned reading/detect.py) or "both"
+    "DETECTOR": DETECTOR,  # the number detector in the model store
     "MODEL_STORE": None,  # None: the repository's model_store/
     "INFERENCE": "process",  # "process": a spawned worker; "local": TensorFlow in this process (tools);
     # a backend object itself (tests: tests/support/fake_backend.py);

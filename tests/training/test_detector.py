@@ -54,3 +54,12 @@ def test_training_scenes_are_deterministic_and_their_numbers_lie_inside(train_di
         height, width = scene.image.shape
         assert all(x >= -1 and y >= -1 and x + w <= width + 1 and y + h <= height + 1 for x, y, w, h in scene.boxes)
         assert all(h >= detect_scenes.MIN_HEIGHT for _, _, _, h in scene.boxes)
+
+
+def test_pieces_of_one_number_are_joined_and_numbers_apart_are_not():
+    left, right = detector.Found((10, 20, 30, 40), 0.9), detector.Found((60, 22, 25, 38), 0.8)  # gap 20 < 0.6 * 40
+    far = detector.Found((200, 20, 30, 40), 0.9)  # gap 115: another number on the line
+    below = detector.Found((45, 90, 30, 40), 0.9)  # the next line
+    found = detector.joined([far, right, left, below])
+    assert [f.box for f in found] == [(10, 20, 75, 40), (45, 90, 30, 40), (200, 20, 30, 40)]
+    assert found[0].score == 0.8

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from webapp.reading.recognizer import CLASSICAL, DETECTOR, Backend, Recognizer
+from webapp.reading import finding
+from webapp.reading.recognizer import DETECTOR, FINDER, Backend, Recognizer
 
 __all__ = ["Backend", "Recognizer", "load"]
 
@@ -21,7 +22,7 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
          **settings) -> Recognizer:
     """A recognizer ready to read: ``model`` (a name in the store, a folder or ``.keras`` path; None for the
     store's DEFAULT) loaded in this process, or ``backend`` as given; decoding warmed up, and for an in-process
-    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``, ``detector``."""
+    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``, ``finder``, ``detector``."""
     if backend is None:
         from training.quiet import quiet_tensorflow
 
@@ -30,7 +31,7 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
 
         backend = LocalBackend(model, store_dir)
         backend.model_info(model)  # raises UnknownModelError for a model not in the store
-        if settings.get("detector", DETECTOR) not in (None, CLASSICAL):
+        if finding.uses_map(settings.get("finder", FINDER)):
             backend.model_info(settings.get("detector", DETECTOR))  # the detector loaded and traced now, too
     recognizer = Recognizer(backend, **settings)
     recognizer.warm_up()

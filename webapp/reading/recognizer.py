@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from training import decode, detector, preprocess
-from webapp.reading import detect
+from webapp.reading import detect, finding
 from webapp.errors import InvalidImageError
 from webapp.reading.imaging import decode_image, sample_images
 
@@ -24,8 +24,8 @@ CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (trai
 # numbers read with less are not reported. Chosen on validation sets with crnn-text-digits3: 0.1 against 0.3 read
 # 18 more of 200 separated numbers, 3 more pen-real strings and canvas drawings, one webcam frame fewer
 MIN_CONFIDENCE = 0.1
-DETECTOR = "classical"  # the number finder by default: the learned detector ("detectors/numbers-det1") once trained
-CLASSICAL = "classical"  # the hand-tuned finder instead (reading.detect)
+DETECTOR = "detectors/numbers-det1"  # the store's number detector
+FINDER = "classical"  # how numbers are found by default (reading.finding.FINDERS)
 
 
 class Backend(Protocol):
@@ -133,21 +133,11 @@ class Prepared:
     gray: np.ndarray | None = None  # the decoded picture, kept while the detector's map is awaited
     picture: np.ndarray | None = None  # the detector's input, float32 (H, W, 1) (training.detector.detector_input)
     scale: float = 1.0  # detector pixels per image pixel
+    found: list[detect.Region] | None = None  # the hand-tuned finder's numbers, where it ran
 
 
 def _run_inline(function, *args):
     return function(*args)
-
-
-def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> list[detect.Region]:
-    """The learned detector's map (H/4, W/4, 1) -> the numbers in reading order, boxes tightened to the ink."""
-    found = detector.boxes_from_map(number_map, scale, gray)
-    return detect.reading_order([detect.Region(f.box, f.parts) for f in found])
-
-
-def blank_map(picture: np.ndarray) -> np.ndarray:
-    """The detector's answer for a picture (H, W, 1) with no number: (H/4, W/4, 1), sure of nothing."""
-    return np.full((picture.shape[0] // detector.STRIDE, picture.shape[1] // detector.STRIDE, 1), -8.0, np.float32)
 
 
 def cut_all(gray: np.ndarray, regions: list[detect.Region]) -> tuple[np.ndarray, list[Crop]]:
@@ -161,19 +151,21 @@ def cut_all(gray: np.ndarray, regions: list[detect.Region]) -> tuple[np.ndarray,
 class Recognizer:
     """Reads every number in an image through a model backend.
 
-    ``detector``: the stored number detector that finds the numbers (run through the backend like the
-    reader), or ``CLASSICAL`` (or None) for the hand-tuned finder (``reading.detect``). ``offload(function, *args)`` runs the
-    CPU-heavy parts (decode, cut and normalise); the app passes ``eventlet.tpool.execute`` so the event loop
-    keeps serving meanwhile.
+    ``finder``: how the numbers are found (``finding.FINDERS``: the learned ``detector``, a stored model run
+    through the backend like the reader; the hand-tuned finder; or both). ``offload(function, *args)`` runs
+    the CPU-heavy parts (decode, find, cut and normalise); the app passes ``eventlet.tpool.execute`` so the
+    event loop keeps serving meanwhile.
     """
 
     def __init__(self, backend: Backend, max_pixels: int = 40_000_000, min_confidence: float = MIN_CONFIDENCE,
-                 offload=_run_inline, detector: str | None = DETECTOR):
+                 offload=_run_inline, finder: str = FINDER, detector: str = DETECTOR):
+        if finder not in finding.FINDERS:
+            raise ValueError(f"finder is one of {', '.join(finding.FINDERS)}. Received: {finder!r}")
         self.backend = backend
         self.max_pixels = max_pixels
         self.min_confidence = min_confidence
         self.offload = offload
-        self.detector = None if detector in (None, CLASSICAL) else detector
+        self.finder, self.detector = finder, detector
 
     def recognize(self, data: bytes, model: str | None = None) -> dict:
         """Image bytes -> {"numbers", "image", "model", "timing_ms"} (see the README)."""
@@ -198,8 +190,7 @@ class Recognizer:
         """
         for data in sample_images():
             prepared = self.decode(data)
-            if prepared.picture is not None:
-                self.cut_found(prepared, blank_map(prepared.picture))
+            self.cut_found(prepared, finding.blank_map(prepared.picture) if prepared.picture is not None else None)
         try:
             self.decode(b"not an image")
         except InvalidImageError:
@@ -208,39 +199,38 @@ class Recognizer:
     def prepare(self, data: bytes) -> Prepared:
         """Decode, find the numbers and normalise each: the model's batch and its geometry."""
         prepared = self.offload(self.decode, data)
+        number_map = None
         if prepared.picture is not None:
             mark = time.perf_counter()
             maps, _ = self.backend.predict(self.detector, prepared.picture[None])
             prepared.timing["detector"] = time.perf_counter() - mark
-            self.offload(self.cut_found, prepared, maps[0])
+            number_map = maps[0]
+        self.offload(self.cut_found, prepared, number_map)
         return prepared
 
     def decode(self, data: bytes) -> Prepared:
-        """Decode; then the detector's input, or with the hand-tuned finder the numbers found and cut."""
+        """Decode; then the detector's input and the hand-tuned finder's numbers, as the finder needs."""
         start = time.perf_counter()
         gray = cv2.cvtColor(decode_image(data, self.max_pixels), cv2.COLOR_RGB2GRAY)
-        timing = {"decode": time.perf_counter() - start}
-        if self.detector:
-            picture, scale = detector.detector_input(gray)
-            timing["detector_input"] = time.perf_counter() - start - timing["decode"]
-            return Prepared(gray.shape[1], gray.shape[0], None, [], timing, gray, picture, scale)
-        batch, crops = self.prepare_gray(gray)
-        timing["detect"] = time.perf_counter() - start - timing["decode"]
-        return Prepared(gray.shape[1], gray.shape[0], batch, crops, timing)
+        prepared = Prepared(gray.shape[1], gray.shape[0], None, [], {"decode": time.perf_counter() - start}, gray)
+        if finding.uses_map(self.finder):
+            mark = time.perf_counter()
+            prepared.picture, prepared.scale = detector.detector_input(gray)
+            prepared.timing["detector_input"] = time.perf_counter() - mark
+        if self.finder != "learned":
+            mark = time.perf_counter()
+            prepared.found = detect.find_numbers(gray)
+            prepared.timing["detect"] = time.perf_counter() - mark
+        return prepared
 
-    @staticmethod
-    def cut_found(prepared: Prepared, number_map: np.ndarray) -> None:
-        """The detector's map -> the numbers' boxes, cut and normalised into ``prepared``; the picture let go."""
+    def cut_found(self, prepared: Prepared, number_map: np.ndarray | None) -> None:
+        """The numbers found (with the detector's map where it ran), cut and normalised into ``prepared``; the
+        picture let go."""
         start = time.perf_counter()
-        prepared.batch, prepared.crops = cut_all(prepared.gray, learned_regions(prepared.gray, number_map, prepared.scale))
-        prepared.gray = prepared.picture = None
+        regions = finding.regions(self.finder, prepared.gray, number_map, prepared.scale, prepared.found)
+        prepared.batch, prepared.crops = cut_all(prepared.gray, regions)
+        prepared.gray = prepared.picture = prepared.found = None
         prepared.timing["boxes"] = time.perf_counter() - start
-
-    @staticmethod
-    def prepare_gray(gray: np.ndarray) -> tuple[np.ndarray, list[Crop]]:
-        """Grayscale image -> model inputs (n, 32, 256, 1) for each number the hand-tuned finder finds, and
-        their crops."""
-        return cut_all(gray, detect.find_numbers(gray))
 
     def read(self, prepared: Prepared, logits: np.ndarray, info: dict) -> list[dict]:
         """Decode each number's logits; keep those with a digit, read with at least ``min_confidence``."""

@@ -11,7 +11,7 @@ from training import store
 from webapp import reading
 from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
 from webapp.reading import Backend, Recognizer
-from webapp.reading.recognizer import CLASSICAL
+from webapp.reading import finding
 from webapp.serving import green
 from webapp.serving.inference import ProcessBackend
 from webapp.serving.limits import ConcurrencyLimiter, RateLimiter
@@ -68,7 +68,8 @@ class ReaderService:
             socketio.emit("status", status_payload(state, info), ignore_queue=True)
 
         recognizer = reading.load(backend=make_backend(config, on_status).start(), max_pixels=config["MAX_PIXELS"],
-                                  min_confidence=config["MIN_CONFIDENCE"], detector=config["DETECTOR"],
+                                  min_confidence=config["MIN_CONFIDENCE"], finder=config["FINDER"],
+                                  detector=config["DETECTOR"],
                                   offload=green.offload_for(socketio.async_mode))
         return cls(recognizer.backend, recognizer, socketio, config)
 
@@ -207,7 +208,7 @@ def make_backend(config: dict, on_status) -> Backend:
                               batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
                               start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status,
                               max_queued=config["MAX_QUEUED_BATCHES"],
-                              preload=() if config["DETECTOR"] in (None, CLASSICAL) else (config["DETECTOR"],))
+                              preload=(config["DETECTOR"],) if finding.uses_map(config["FINDER"]) else ())
     raise ValueError(f"INFERENCE must be 'process', 'local' or 'redis'; received {kind!r}")
 
 

@@ -1,0 +1,65 @@
+"""Which numbers are in a picture: the learned detector's map, the hand-tuned finder (``reading.detect``), or both.
+
+- ``learned``: the detector's kernels, grown back and tightened to the ink (``training.detector``).
+- ``classical``: the hand-tuned finder alone.
+- ``both``: the hand-tuned finder's numbers that the detector's map also sees (``SUPPORT``: letters, words and
+  clutter the finder takes for digits, the map does not), plus the detector's numbers the finder missed (a sheet
+  on a coloured desk, writing it split or lost).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from training import detector
+from webapp.reading import detect
+
+FINDERS = ("learned", "classical", "both")
+SUPPORT = 0.5  # the map's highest probability over a found number's box: below it, the detector sees no number there
+OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
+
+
+def uses_map(finder: str) -> bool:
+    return finder != "classical"
+
+
+def blank_map(picture: np.ndarray) -> np.ndarray:
+    """The detector's answer for a picture (H, W, 1) with no number: (H/4, W/4, 1), sure of nothing."""
+    return np.full((picture.shape[0] // detector.STRIDE, picture.shape[1] // detector.STRIDE, 1), -8.0, np.float32)
+
+
+def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> list[detect.Region]:
+    """The detector's map (H/4, W/4, 1) -> its numbers, boxes tightened to the ink (not yet in reading order)."""
+    return [detect.Region(f.box, f.parts) for f in detector.boxes_from_map(number_map, scale, gray)]
+
+
+def support(probability: np.ndarray, box: detect.Box, scale: float) -> float:
+    """The map's highest probability over ``box`` (image pixels): does the detector see a number there?"""
+    cells = scale / detector.STRIDE
+    x0, y0 = int(box.x * cells), int(box.y * cells)
+    x1, y1 = max(x0 + 1, int(np.ceil(box.right * cells))), max(y0 + 1, int(np.ceil(box.bottom * cells)))
+    window = probability[y0:y1, x0:x1]
+    return float(window.max()) if window.size else 0.0
+
+
+def covers(a: detect.Box, b: detect.Box) -> bool:
+    """``a`` and ``b`` are one number: their overlap is ``OVERLAP`` of either's area."""
+    return a.overlap_area(b) >= OVERLAP * min(a.area, b.area)
+
+
+def fused_regions(gray: np.ndarray, number_map: np.ndarray, scale: float,
+                  found: list[detect.Region]) -> list[detect.Region]:
+    """The finder's numbers ``found`` that the map supports, and the map's numbers none of them covers."""
+    probability = detector.sigmoid(number_map[..., 0])
+    kept = [r for r in found if support(probability, r.box, scale) >= SUPPORT]
+    learned = learned_regions(gray, number_map, scale)
+    return kept + [r for r in learned if not any(covers(r.box, k.box) for k in found)]
+
+
+def regions(finder: str, gray: np.ndarray, number_map: np.ndarray | None, scale: float,
+            found: list[detect.Region] | None) -> list[detect.Region]:
+    """The numbers ``finder`` finds, in reading order (``found``: the hand-tuned finder's, where it ran)."""
+    if finder == "classical":
+        return found
+    if finder == "learned":
+        return detect.reading_order(learned_regions(gray, number_map, scale))
+    return detect.reading_order(fused_regions(gray, number_map, scale, found))
