@@ -1,6 +1,7 @@
 """A contact sheet of a benchmark's misses: one tile per image, scaled to fit, with the truth and what was read
 printed under it ("4071 -> 471"; "4071 -> nothing found" when the detector found no region, "nothing read"
-when it found one but nothing was read from it), and the detector's regions drawn in red.
+when it found one but nothing was read from it; "no number -> 7" for a picture without one), and the
+detector's regions drawn in red.
 
 ``benchmarks.reader`` writes one a set to ``benchmarks/out/<set>-misses.png``, a 64-colour palette PNG
 (photos' noise would make a full-colour one 3-4 times the size).
@@ -27,7 +28,7 @@ def caption(truth: list[str], read: list[str], regions_found: int = 0) -> str:
     """"4071 -> 471": the truth, then the numbers read joined by spaces; "nothing found" when the detector
     found no region, "nothing read" when it found some but no number was read."""
     said = " ".join(read) if read else "nothing read" if regions_found else "nothing found"
-    text = f"{' '.join(truth)} -> {said}"
+    text = f"{' '.join(truth) or 'no number'} -> {said}"  # a picture without a number (no-digits) read as one
     return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)  # Hershey fonts draw ASCII only
 
 

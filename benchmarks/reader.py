@@ -4,6 +4,8 @@
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
     python -m benchmarks.reader --sets real          # real writers: pen-real paper-real usps optdigits
                                                      # touching continental stray-marks separated
+    python -m benchmarks.reader --sets detector      # finding numbers: photo webcam multi canvas pad-large
+                                                     # pad-small desk-colour no-digits pen-real paper-real
 
 Each set (see ``training.scenes`` and ``training.real_scenes``) renders images deterministically from a
 seed, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
@@ -11,10 +13,17 @@ store's default model unless ``--model``), and counts an image as read only when
 equals the true list exactly: same texts, same order. A real set's truth is its one label as written
 (separators and spaces kept; a composed set's, its digits, with separators for separated), read right when
 the numbers read, joined by spaces as the page shows them, equal it; its ``digits_only`` figure compares
-only the digits of both.
+only the digits of both. The pad sets (``real_scenes.PAD_SCENES``) are scored so too; ``no-digits``
+(``scenes.FINDING_SCENES``) holds no number, and is read right when nothing is read.
+
+Finding numbers, per set: ``empty_answers``, the share of images holding a number where nothing was read;
+``invented``, the share of images holding none where something was; and, where the renderer gives each
+number's true box (``scenes.BOXED_SCENES``, ``real_scenes.PAD_SCENES``), ``box_tightness``: the share of
+true numbers whose best-matching box answered has an IoU of at least ``TIGHT_IOU`` with it.
 Results go to ``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set
-are saved in ``benchmarks/out/`` (the bytes sent, plus a copy with the detector's boxes drawn) for inspection, and a
-contact sheet of the set's first 40 misses (``benchmarks.contact_sheet``) as ``benchmarks/out/<set>-misses.png``.
+are saved in ``benchmarks/out/`` (the bytes sent, plus a copy with the boxes the recognizer answered drawn) for
+inspection, and a contact sheet of the set's first 40 misses (``benchmarks.contact_sheet``) as
+``benchmarks/out/<set>-misses.png``.
 """
 from __future__ import annotations
 
@@ -43,10 +52,18 @@ QUICK_COUNT = 40
 SAVED_FAILURES = 8  # images per set written to benchmarks/out/
 LISTED_FAILURES = 20  # truth vs read per set in the JSON
 SURE = 0.9  # the page colours a number green from this confidence on (static/js/overlay.js)
+TIGHT_IOU = 0.7  # a read box this close to the true number's box (intersection over union) is tight
+TARGETS = {"empty_answers": 0.005, "invented": 0.02, "box_tightness": 0.95}  # at most, at most, at least
 MNIST_SETS = list(scenes.SCENES)
 REAL_SETS = list(real_scenes.REAL_SCENES)
-ALL_SETS = MNIST_SETS + REAL_SETS  # a set's place here seeds its images: append, never reorder
-SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "all": ALL_SETS}
+PAD_SETS = list(real_scenes.PAD_SCENES)  # held-out UNIPEN strings, as pen-real's, scored as written
+FINDING_SETS = list(scenes.FINDING_SCENES)  # desk-colour draws MNIST digits; no-digits, none
+# a set's place here seeds its images: append, never reorder
+ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS
+WRITTEN_SETS = REAL_SETS + PAD_SETS  # scored against the label as written, and by digits only
+DETECTOR_SETS = ["photo", "webcam", "multi", "canvas", "pad-large", "pad-small", "desk-colour", "no-digits",
+                 "pen-real", "paper-real"]
+SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "all": ALL_SETS}
 
 
 def make_recognizer(model: str | None):
@@ -62,12 +79,16 @@ def scene_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, ALL_SETS.index(set_name), index])
 
 
-def detector_boxes(data: bytes) -> list[tuple[int, int, int, int]]:
-    """The regions the app's detector finds in the image (to tell detector from model failures)."""
+def detector_boxes(answer: dict | bytes) -> list[tuple[int, int, int, int]]:
+    """The boxes of the numbers the recognizer answered (``recognize``'s dict), whichever detector it uses:
+    to tell finding from reading failures. Given image bytes instead, the hand-tuned finder's regions (for
+    the old finder's regression tests; the recognizer's own answer is what the benchmark draws)."""
+    if isinstance(answer, dict):
+        return [tuple(int(v) for v in number["box"]) for number in answer["numbers"]]
     from webapp.reading import detect
     from webapp.reading.imaging import decode_image
 
-    gray = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(decode_image(answer, 40_000_000), cv2.COLOR_RGB2GRAY)
     return [region.box for region in detect.find_numbers(gray)]
 
 
@@ -78,9 +99,10 @@ def file_safe(text: str) -> str:
 
 def save_failure(name: str, index: int, data: bytes, truth: list[str], read: list[str],
                  boxes: list[tuple[int, int, int, int]]) -> str:
-    """Write the bytes sent and a copy with the detector's boxes (red) drawn; return the file name."""
+    """Write the bytes sent and a copy with the boxes answered (red) drawn; return the file name."""
     ext = "png" if data[:4] == b"\x89PNG" else "jpg"
-    stem = f"{name}-{index:04d}_truth-{file_safe('-'.join(truth))}_read-{file_safe('-'.join(read)) or 'none'}"
+    stem = (f"{name}-{index:04d}_truth-{file_safe('-'.join(truth)) or 'none'}"
+            f"_read-{file_safe('-'.join(read)) or 'none'}")
     (OUT_DIR / f"{stem}.{ext}").write_bytes(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     for x, y, w, h in boxes:
@@ -90,7 +112,7 @@ def save_failure(name: str, index: int, data: bytes, truth: list[str], read: lis
 
 
 def miss_tile(data: bytes, failure: dict) -> np.ndarray:
-    """The failure's tile on the set's contact sheet: the image, its detector regions, truth -> read."""
+    """The failure's tile on the set's contact sheet: the image, the boxes answered, truth -> read."""
     from webapp.reading.imaging import decode_image
 
     image = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2BGR)
@@ -137,30 +159,90 @@ def flagged(record: dict) -> bool:
 
 def expected_regions(name: str, truth: list[str]) -> int:
     """How many numbers the detector should find: one per truth, or per space-separated part of a label."""
-    return len(" ".join(truth).split(" ")) if name in REAL_SETS else len(truth)
+    return len(" ".join(truth).split(" ")) if name in WRITTEN_SETS and truth else len(truth)
 
 
 def length_key(name: str, truth: list[str]) -> str:
-    """Singles by length (characters); multi by how many numbers the image holds."""
+    """Singles by length (characters); multi by how many numbers the image holds; "none" for no number."""
+    if not truth:
+        return "none"
     return f"{len(truth)} numbers" if name == "multi" else str(len(truth[0]))
+
+
+def empty_answer(truth: list[str], read: list[str]) -> bool:
+    """The image holds a number and nothing at all was read."""
+    return bool(truth) and not read
+
+
+def invented(truth: list[str], read: list[str]) -> bool:
+    """The image holds no number and something was read."""
+    return not truth and bool(read)
+
+
+def iou(a, b) -> float:
+    """Intersection over union of two boxes (x, y, w, h)."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def best_iou(truth_box, read_boxes) -> float:
+    """The IoU of the read box that best matches the true box (0 when nothing was read)."""
+    return max((iou(truth_box, box) for box in read_boxes), default=0.0)
+
+
+def tight_boxes(truth_boxes, read_boxes, least: float = TIGHT_IOU) -> int:
+    """How many true boxes have a read box that matches them with an IoU of at least ``least``."""
+    return sum(best_iou(box, read_boxes) >= least for box in truth_boxes)
+
+
+def share_figure(count: int, of: int, target: float, at_most: bool) -> dict:
+    """A finding figure: how many of how many, the share, its target and whether it is met."""
+    share = count / of
+    return {"count": count, "of": of, "share": share, "target": target,
+            "meets_target": share <= target if at_most else share >= target}
+
+
+def finding_summary(records: list[dict]) -> dict:
+    """Empty answers on images holding a number, numbers invented on images holding none, and box
+    tightness where the true boxes are known; each only where the set has such images."""
+    holding = [r for r in records if r["truth"]]
+    blank = [r for r in records if not r["truth"]]
+    boxed = [r for r in records if r["truth_boxes"] is not None]
+    figures = {}
+    if holding:
+        figures["empty_answers"] = share_figure(sum(empty_answer(r["truth"], r["read"]) for r in holding),
+                                                len(holding), TARGETS["empty_answers"], at_most=True)
+    if blank:
+        figures["invented"] = share_figure(sum(invented(r["truth"], r["read"]) for r in blank), len(blank),
+                                           TARGETS["invented"], at_most=True)
+    numbers = sum(len(r["truth_boxes"]) for r in boxed)
+    if numbers:
+        tight = sum(tight_boxes(r["truth_boxes"], r["read_boxes"]) for r in boxed)
+        figures["box_tightness"] = {**share_figure(tight, numbers, TARGETS["box_tightness"], at_most=False),
+                                    "iou": TIGHT_IOU}
+    return figures
 
 
 # --- one set -------------------------------------------------------------------------------------
 
-def read_one(name: str, recognizer, data: bytes, truth: list[str]) -> dict:
-    """Read one image with the app's recognizer and score it."""
+def read_one(name: str, recognizer, scene: scenes.Scene) -> dict:
+    """Read one image with the app's recognizer and score it (``truth_boxes``: None where not known)."""
     start = time.perf_counter()
-    result = recognizer.recognize(data)
+    result = recognizer.recognize(scene.data)
     seconds = time.perf_counter() - start
-    read = [number["text"] for number in result["numbers"]]
-    ok = reads_as_written(truth, read) if name in REAL_SETS else read == truth
+    read, truth = [number["text"] for number in result["numbers"]], scene.truth
+    ok = reads_as_written(truth, read) if name in WRITTEN_SETS else read == truth
     return {"truth": truth, "read": read, "confidence": [number["confidence"] for number in result["numbers"]],
-            "seconds": seconds, "ok": ok, "digits_ok": digits_match(truth, read)}
+            "seconds": seconds, "ok": ok, "digits_ok": digits_match(truth, read),
+            "read_boxes": detector_boxes(result), "truth_boxes": scene.boxes}
 
 
 def failure_record(name: str, index: int, data: bytes, record: dict, save: bool) -> dict:
-    """What the JSON lists of a failure: truth, reading, the detector's regions, and the saved file."""
-    boxes = detector_boxes(data)
+    """What the JSON lists of a failure: truth, reading, the boxes answered, and the saved file."""
+    boxes = record["read_boxes"]
     failure = {"index": index, "truth": record["truth"], "read": record["read"], "confidence": record["confidence"],
                "regions_found": len(boxes), "regions": [list(b) for b in boxes]}
     if save:
@@ -169,38 +251,41 @@ def failure_record(name: str, index: int, data: bytes, record: dict, save: bool)
 
 
 def run_set(name: str, recognizer, images, count: int, seed: int) -> dict:
-    """Render ``count`` images of one set (``images(rng, index)`` -> bytes, truth), read each, and score."""
+    """Render ``count`` images of one set (``images(rng, index)`` -> ``scenes.Scene``), read each, and score.
+    A miss (saved, and on the contact sheet) is an image not read right: for no-digits, anything read."""
     clear_failures(name)
     records, failures, tiles = [], [], []
     for index in range(count):
-        data, truth = images(scene_rng(seed, name, index), index)
-        record = read_one(name, recognizer, data, truth)
+        scene = images(scene_rng(seed, name, index), index)
+        record = read_one(name, recognizer, scene)
         records.append(record)
         if not record["ok"]:
-            failures.append(failure_record(name, index, data, record, len(failures) < SAVED_FAILURES))
+            failures.append(failure_record(name, index, scene.data, record, len(failures) < SAVED_FAILURES))
             if len(tiles) < contact_sheet.MAX_TILES:
-                tiles.append(miss_tile(data, failures[-1]))
+                tiles.append(miss_tile(scene.data, failures[-1]))
     contact_sheet.write_sheet(OUT_DIR / f"{name}-misses.png", tiles)
     return set_summary(name, records, failures)
 
 
 def set_summary(name: str, records: list[dict], failures: list[dict]) -> dict:
-    """Accuracy, timing, accuracy by length, and for a real set the digits-only figure and the slices."""
+    """Accuracy, timing, accuracy by length, the finding figures, and for a set scored as written the
+    digits-only figure (for a real set, the slices too)."""
     count, correct = len(records), sum(r["ok"] for r in records)
     times = [r["seconds"] for r in records]
     summary = {"images": count, "read_exactly": correct, "accuracy": correct / count}
-    if name in REAL_SETS:
+    if name in WRITTEN_SETS:
         digits_right = sum(r["digits_ok"] for r in records)
         summary["digits_only"] = {"read": digits_right, "accuracy": digits_right / count}
-    else:
-        summary["target"] = scenes.TARGETS[name]
-        summary["meets_target"] = correct / count >= scenes.TARGETS[name]
+    if name not in REAL_SETS:
+        summary["target"] = set_target(name)
+        summary["meets_target"] = correct / count >= summary["target"]
     summary.update({
         "ms_per_image": 1000 * float(np.mean(times)),
         "ms_p50": 1000 * float(np.median(times)),
         # failures where the detector found too many or too few numbers
         "wrong_region_count": sum(f["regions_found"] != expected_regions(name, f["truth"]) for f in failures),
         "by_length": by_length(name, records),
+        **finding_summary(records),
     })
     if name in REAL_SETS:
         summary["slices"] = slice_summary(records)
@@ -209,6 +294,11 @@ def set_summary(name: str, records: list[dict], failures: list[dict]) -> dict:
         summary["dropped_separators"] = {"images": len(dropped), "flagged": sum(flagged(r) for r in dropped)}
     summary["failures"] = failures[:LISTED_FAILURES]
     return summary
+
+
+def set_target(name: str) -> float:
+    """The share of a set's images that should be read exactly (for no-digits: with nothing read)."""
+    return real_scenes.PAD_TARGET if name in PAD_SETS else scenes.TARGETS[name]
 
 
 def by_length(name: str, records: list[dict]) -> dict:
@@ -232,17 +322,21 @@ def slice_summary(records: list[dict]) -> dict:
 
 # --- what each set renders -------------------------------------------------------------------------
 
-def mnist_images(name: str, digits: datasets.Digits):
-    """An MNIST set's images: the scene draws its own digits from ``digits``."""
-    render = scenes.SCENES[name]
+def mnist_images(name: str, digits: datasets.Digits | None):
+    """An MNIST or finding set's images (``scenes.Scene``s, with true boxes): the scene draws its own digits
+    from ``digits`` (no-digits draws none)."""
+    render = scenes.BOXED_SCENES[name]
     return lambda rng, index: render(rng, digits)
 
 
 def real_images(name: str, items: list, seed: int):
-    """A real set's images: image i shows item ``order[i]`` of a seeded order of the held-out items."""
+    """A real or pad set's images (``scenes.Scene``s; a real set's boxes None, not known): image i shows item
+    ``order[i]`` of a seeded order of the held-out items."""
     order = np.random.default_rng([seed, ALL_SETS.index(name)]).permutation(len(items))
+    if name in PAD_SETS:
+        return lambda rng, index: real_scenes.PAD_SCENES[name](rng, items[order[index]])
     render = real_scenes.REAL_SCENES[name]
-    return lambda rng, index: render(rng, items[order[index]])
+    return lambda rng, index: scenes.Scene(*render(rng, items[order[index]]), None)
 
 
 def real_source(name: str, split: str, items: list) -> dict:
@@ -251,6 +345,10 @@ def real_source(name: str, split: str, items: list) -> dict:
     if name in real_scenes.SCAN_LOADERS:
         what = (f"{name} test file" if split == "test" else
                 f"{name} train file, the seeded {realdata.SCAN_VALIDATION_SHARE:.0%} (real_scenes.held_out_scans)")
+    elif name in PAD_SETS:
+        fill = real_scenes.PAD_FILL[name]
+        what = (f"UNIPEN strings of the {split} labs {labs} that fit the pad with the ink {fill[0]:.0%}-{fill[1]:.0%} "
+                f"of its height and stay legible (real_scenes.pad_items)")
     elif name in real_scenes.COMPOSED_SCENES:
         writers = len({item.writer for item in items})
         what = (f"numbers of 2-8 isolated UNIPEN digits, each of one writer ({writers} writers) of the {split} "
@@ -282,6 +380,27 @@ def markdown_real_table(sets: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def percent_figure(r: dict, key: str) -> str:
+    """A finding figure's share, marked when it misses its target; "-" where the set has none."""
+    if key not in r:
+        return "-"
+    figure = r[key]
+    mark = "" if figure["meets_target"] else " (miss)"
+    return f"{100 * figure['share']:.1f}% ({figure['count']}/{figure['of']}){mark}"
+
+
+def markdown_finding_table(sets: dict[str, dict]) -> str:
+    """Per set: empty answers on images holding a number, numbers invented on images holding none, and the
+    share of true numbers boxed tightly."""
+    rows = [f"| set | empty answers (<= {100 * TARGETS['empty_answers']:.1f}%) "
+            f"| invented (<= {100 * TARGETS['invented']:.0f}%) "
+            f"| boxes IoU >= {TIGHT_IOU} (>= {100 * TARGETS['box_tightness']:.0f}%) |", "|---|---:|---:|---:|"]
+    for name, r in sets.items():
+        rows.append(f"| {name} | {percent_figure(r, 'empty_answers')} | {percent_figure(r, 'invented')} "
+                    f"| {percent_figure(r, 'box_tightness')} |")
+    return "\n".join(rows)
+
+
 def markdown_slices_table(sets: dict[str, dict]) -> str:
     rows = ["| set | slice | images | read exactly | digits only |", "|---|---|---:|---:|---:|"]
     for name, r in sets.items():
@@ -304,10 +423,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help=f"{QUICK_COUNT} images per set")
     parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
     parser.add_argument("--sets", nargs="+", choices=ALL_SETS + list(SET_GROUPS), default=MNIST_SETS,
-                        help="sets, or groups: mnist (the default), real, all")
+                        help="sets, or groups: mnist (the default), real, detector (finding numbers: "
+                             + " ".join(DETECTOR_SETS) + "), all")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
                                                    "reader-real.json when every set is real, "
+                                                   "reader-detector.json when every set is of that group "
+                                                   "and not every one an MNIST set, "
                                                    "-validation before .json with --digits validation, "
                                                    "-quick with fewer images than the full sets)")
     return parser.parse_args(argv)
@@ -322,14 +444,16 @@ def chosen_sets(names: list[str]) -> list[str]:
 def results_path(names: list[str], split: str, count: int) -> Path:
     """Where a run's results go by default. A run of fewer images than the full sets (--quick, --count) writes
     a -quick file (not committed), so that it never replaces the figures the docs quote."""
-    stem = "reader-real" if all(name in REAL_SETS for name in names) else "reader"
+    stem = ("reader-real" if all(name in REAL_SETS for name in names) else
+            "reader" if all(name in MNIST_SETS for name in names) else
+            "reader-detector" if all(name in DETECTOR_SETS for name in names) else "reader")
     stem += "" if split == "test" else "-validation"
     return RESULTS_DIR / (f"{stem}.json" if count >= DEFAULT_COUNT else f"{stem}-quick.json")
 
 
 def set_images(name: str, split: str, seed: int, count: int, digits: datasets.Digits | None):
-    """A set's image maker, how many images it gives, and (for a real set) its source."""
-    if name in MNIST_SETS:
+    """A set's image maker, how many images it gives, and (for a real or pad set) its source."""
+    if name in MNIST_SETS or name in FINDING_SETS:
         return mnist_images(name, digits), count, None
     items = real_scenes.set_items(name, split)
     return real_images(name, items, seed), min(count, len(items)), real_source(name, split, items)
@@ -341,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
     names = chosen_sets(args.sets)
-    digits = datasets.held_out_digits(args.digits) if any(n in MNIST_SETS for n in names) else None
+    digits = datasets.held_out_digits(args.digits) if any(n in MNIST_SETS + ["desk-colour"] for n in names) else None
     recognizer, backend = make_recognizer(args.model)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sets, sources = {}, {}
@@ -371,15 +495,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_tables(report: dict, split: str) -> None:
     info, sets = report["model"], report["sets"]
-    mnist = {name: r for name, r in sets.items() if name in MNIST_SETS}
+    targeted = {name: r for name, r in sets.items() if name not in REAL_SETS}  # MNIST, pad and finding sets
     real = {name: r for name, r in sets.items() if name in REAL_SETS}
     source = f"MNIST {report['digits']['source']}" if "digits" in report else "real writers"
     print(f"Reader benchmark: model {info['name']} ({info['version']}), {split} data ({source}), "
           f"up to {report['images_per_set']} images a set, seed {report['seed']}, {report['device']}\n")
-    if mnist:
-        print(markdown_table(mnist))
+    if targeted:
+        print(markdown_table(targeted))
     if real:
-        print(("\n" if mnist else "") + markdown_real_table(real) + "\n\nSlices:\n\n" + markdown_slices_table(real))
+        print(("\n" if targeted else "") + markdown_real_table(real) + "\n\nSlices:\n\n" + markdown_slices_table(real))
+    print("\nFinding numbers:\n\n" + markdown_finding_table(sets))
 
 
 if __name__ == "__main__":
