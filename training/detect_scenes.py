@@ -53,15 +53,17 @@ class Scene:
 class NumberInk:
     """Numbers as ink alpha: the line model's training strings (MNIST, UNIPEN, scans, separators), drawn clean."""
 
-    def __init__(self, digits: Digits, seed: int = 0, real_fraction: float = 0.5):
+    def __init__(self, digits: Digits, seed: int = 0, real_fraction: float = 0.5, short_share: float = 0.0):
         config = synth.SynthConfig(min_length=1, max_length=10, realistic=False, heights=(28, 64),
                                    real_fraction=real_fraction, separator_fraction=0.25, real_canvas_fraction=1.0,
                                    alphabet=synth.TEXT_ALPHABET)
         self.generator = synth.SequenceGenerator(digits, config, seed)
+        self.short_share = short_share  # numbers of one or two digits, besides those of any length
 
     def number(self, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         """Float alpha in [0, 1], cropped tight to the ink, and its text."""
-        sample = self.generator.sample(rng)
+        short = self.short_share > 0 and rng.random() < self.short_share
+        sample = self.generator.sample(rng, int(rng.integers(1, 3)) if short else None)
         return tight(1.0 - sample.image.astype(np.float32) / 255.0), sample.text
 
 

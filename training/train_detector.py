@@ -35,6 +35,10 @@ class DetectorConfig:
     seed: int = 23
     processes: int = 2
     real_fraction: float = 0.5  # share of numbers in real handwriting (UNIPEN train labs, USPS, optdigits)
+    # numbers of one or two digits, besides the lengths of the line model's strings: a lone digit on a sheet is
+    # a number too, not a letter (numbers-det1, without them, missed most)
+    short_share: float = 0.3
+    init: str | None = None  # a stored detector (name under detectors/ or a .keras path) to fine-tune from
 
     def __post_init__(self):
         if self.scenes < 1 or self.epochs < 1 or self.batch_size < 1 or self.validation_scenes < 1:
@@ -74,12 +78,12 @@ def example(rng: np.random.Generator, ink: detect_scenes.NumberInk) -> tuple[np.
 _worker_ink: detect_scenes.NumberInk | None = None
 
 
-def _start_worker(split: str, seed: int, real_fraction: float) -> None:
+def _start_worker(split: str, seed: int, real_fraction: float, short_share: float) -> None:
     import cv2
 
     global _worker_ink
     cv2.setNumThreads(1)
-    _worker_ink = detect_scenes.NumberInk(_digits(split), seed, real_fraction)
+    _worker_ink = detect_scenes.NumberInk(_digits(split), seed, real_fraction, short_share)
 
 
 def _digits(split: str) -> datasets.Digits:
@@ -93,12 +97,12 @@ def _examples(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([p for p, _ in pairs]), np.stack([m for _, m in pairs])
 
 
-def render_set(split: str, count: int, seed: int, processes: int, real_fraction: float):
+def render_set(split: str, count: int, seed: int, processes: int, real_fraction: float, short_share: float = 0.0):
     """``count`` training squares of ``split`` digits ("train" or "validation"): images and maps, uint8."""
     chunk = 200
     jobs = [(seed, start, min(chunk, count - start)) for start in range(0, count, chunk)]
     real = real_fraction if split == "train" else 0.0  # the real pool is of the train labs only
-    with multiprocessing.get_context("spawn").Pool(processes, _start_worker, (split, seed, real)) as pool:
+    with multiprocessing.get_context("spawn").Pool(processes, _start_worker, (split, seed, real, short_share)) as pool:
         parts = pool.map(_examples, jobs)
     return np.concatenate([p for p, _ in parts]), np.concatenate([m for _, m in parts])
 
@@ -132,11 +136,10 @@ def train_detector(config: DetectorConfig, work: Path, resume: bool = False) -> 
 
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    images, maps = _cached(work / "train.npz", lambda: render_set("train", config.scenes, config.seed,
-                                                                   config.processes, config.real_fraction))
+    images, maps = _cached(work / "train.npz", lambda: render_set("train", config.scenes, config.seed, config.processes,
+                                                                   config.real_fraction, config.short_share))
     checkpoint = work / "last.keras"
-    model = keras.saving.load_model(checkpoint, compile=False) if resume and checkpoint.exists() \
-        else detector.build_detector()
+    model = keras.saving.load_model(checkpoint, compile=False) if resume and checkpoint.exists() else starting_model(config)
     history = json.loads((work / "history.json").read_text()) if resume and (work / "history.json").exists() else []
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * -(-len(images) // config.batch_size))
     model.compile(keras.optimizers.Adam(schedule), loss=kernel_loss)
@@ -148,6 +151,13 @@ def train_detector(config: DetectorConfig, work: Path, resume: bool = False) -> 
         (work / "history.json").write_text(json.dumps(history))
     figures = evaluate_scenes(model, "validation", config.validation_scenes, config.seed + 1)
     return publish(model, config, history, figures, time.time() - started)
+
+
+def starting_model(config: DetectorConfig):
+    """A new detector, or the stored one ``config.init`` names, to fine-tune."""
+    if config.init is None:
+        return detector.build_detector()
+    return store.load_model(store.find(config.init if config.init.endswith(".keras") else f"{DETECTORS}/{config.init}"))
 
 
 def _cached(path: Path, make):
