@@ -42,6 +42,8 @@ import numpy as np  # noqa: E402
 
 from benchmarks import contact_sheet  # noqa: E402
 from training import datasets, real_scenes, realdata, scenes  # noqa: E402
+from webapp.reading.finding import FINDERS  # noqa: E402
+from webapp.reading.recognizer import FINDER  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
@@ -66,11 +68,11 @@ DETECTOR_SETS = ["photo", "webcam", "multi", "canvas", "pad-large", "pad-small",
 SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "all": ALL_SETS}
 
 
-def make_recognizer(model: str | None):
+def make_recognizer(model: str | None, finder: str = FINDER):
     """The app's recognizer over an in-process model, loaded and warmed before any timing."""
     from webapp import reading
 
-    recognizer = reading.load(model)
+    recognizer = reading.load(model, finder=finder)
     return recognizer, recognizer.backend
 
 
@@ -425,6 +427,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sets", nargs="+", choices=ALL_SETS + list(SET_GROUPS), default=MNIST_SETS,
                         help="sets, or groups: mnist (the default), real, detector (finding numbers: "
                              + " ".join(DETECTOR_SETS) + "), all")
+    parser.add_argument("--finder", choices=FINDERS, default=FINDER,
+                        help=f"how the numbers are found (default {FINDER}, as the app)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
                                                    "reader-real.json when every set is real, "
@@ -441,13 +445,14 @@ def chosen_sets(names: list[str]) -> list[str]:
     return list(dict.fromkeys(expanded))
 
 
-def results_path(names: list[str], split: str, count: int) -> Path:
+def results_path(names: list[str], split: str, count: int, finder: str = FINDER) -> Path:
     """Where a run's results go by default. A run of fewer images than the full sets (--quick, --count) writes
     a -quick file (not committed), so that it never replaces the figures the docs quote."""
     stem = ("reader-real" if all(name in REAL_SETS for name in names) else
             "reader" if all(name in MNIST_SETS for name in names) else
             "reader-detector" if all(name in DETECTOR_SETS for name in names) else "reader")
     stem += "" if split == "test" else "-validation"
+    stem += "" if finder == FINDER else f"-{finder}"  # another finder's figures, beside the app's
     return RESULTS_DIR / (f"{stem}.json" if count >= DEFAULT_COUNT else f"{stem}-quick.json")
 
 
@@ -466,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     names = chosen_sets(args.sets)
     digits = datasets.held_out_digits(args.digits) if any(n in MNIST_SETS + ["desk-colour"] for n in names) else None
-    recognizer, backend = make_recognizer(args.model)
+    recognizer, backend = make_recognizer(args.model, args.finder)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     sets, sources = {}, {}
     for name in names:
@@ -479,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "reader",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": backend.info,
+        "finder": recognizer.finder,
+        **({"detector": backend.model_info(recognizer.detector)} if recognizer.finder != "classical" else {}),
         "device": backend.device,
         **({"digits": {"split": args.digits, "source": digits.source, "count": len(digits)}} if digits else {}),
         **({"real_data": sources} if sources else {}),
@@ -486,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "images_per_set": args.count,
         "sets": sets,
     }
-    path = args.json or results_path(names, args.digits, args.count)
+    path = args.json or results_path(names, args.digits, args.count, args.finder)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print_tables(report, args.digits)
