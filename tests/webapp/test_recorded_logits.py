@@ -27,3 +27,20 @@ def test_the_recording_reads_as_the_real_model_reads_today():
             read, recorded_read = decoder(real), decoder(replayed)
             assert [d.char for d in read] == [d.char for d in recorded_read], f"{keys[index]}: re-record the logits"
             assert np.allclose([d.confidence for d in read], [d.confidence for d in recorded_read], atol=0.02)
+
+
+def test_the_recorded_detector_maps_find_what_the_real_detector_finds_today():
+    from tests.support.fake_backend import load_maps
+    from training import detector
+    from webapp.reading.local import LocalBackend
+    from webapp.reading.recognizer import DETECTOR
+
+    maps, pictures = load_maps()
+    name = DETECTOR.split("/")[-1]  # maps are keyed by the stored model's name
+    assert len(maps) >= 5 and all(key.startswith(name + ":") for key in maps), f"{len(maps)} maps recorded"
+    backend = LocalBackend()
+    for key, recorded in maps.items():
+        picture = pictures[key].astype(np.float32)[None, ..., None] / 255.0
+        real, _ = backend.predict(DETECTOR, picture)
+        boxes = [f.box for f in detector.boxes_from_map(real[0], 1.0)]
+        assert boxes == [f.box for f in detector.boxes_from_map(recorded, 1.0)], f"{key}: re-record the maps"

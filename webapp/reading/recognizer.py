@@ -24,8 +24,8 @@ CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (trai
 # numbers read with less are not reported. Chosen on validation sets with crnn-text-digits3: 0.1 against 0.3 read
 # 18 more of 200 separated numbers, 3 more pen-real strings and canvas drawings, one webcam frame fewer
 MIN_CONFIDENCE = 0.1
-DETECTOR = "detectors/numbers-det1"  # the store's number detector
-FINDER = "classical"  # how numbers are found by default (reading.finding.FINDERS)
+DETECTOR = "detectors/numbers-det2"  # the store's number detector
+FINDER = "both"  # how numbers are found by default (reading.finding.FINDERS; chosen by the reader benchmark)
 
 
 class Backend(Protocol):
