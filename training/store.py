@@ -106,12 +106,17 @@ def load_reader(stored: StoredModel):
     """A function reading a batch of lines, float32 (n, 32, 256, 1) -> logits (n, steps, 11): the line
     model, and its digit rescorer when the card names one (for the CLI and tests; the app uses
     ``webapp.serving.inference.LocalBackend``)."""
-    model, rescorer = load_model(stored), load_rescorer(stored)
+    return reader_of(load_model(stored), load_rescorer(stored), stored.card)
+
+
+def reader_of(model, rescorer, card: dict):
+    """The batch -> logits function of a line model and its rescorer (None: the line model alone), fused as
+    ``card``'s ``rescorer`` section says: what ``load_reader`` gives, for a model still in memory (a fine-tune)."""
     if rescorer is None:
         return model.predict_on_batch
     from training import rescore
 
-    settings = stored.card["rescorer"]
+    settings = card["rescorer"]
     return rescore.predictor(model.predict_on_batch, rescorer.predict_on_batch, settings["weight"],
                              settings.get("sure", 1.0))
 
@@ -121,6 +126,15 @@ def update_card(stored: StoredModel, changes: dict) -> None:
     temporary = stored.path / (CARD_FILE + ".tmp")
     temporary.write_text(json.dumps({**stored.card, **changes}, indent=2))
     os.replace(temporary, stored.path / CARD_FILE)
+
+
+def set_default(name: str, store: Path | None = None) -> None:
+    """Make ``name`` the store's DEFAULT (written beside and renamed into place: never half a name). Servers
+    read it when they start."""
+    path = Path(store or STORE_DIR) / DEFAULT_FILE
+    temporary = path.with_name(DEFAULT_FILE + ".tmp")
+    temporary.write_text(name + "\n")
+    os.replace(temporary, path)
 
 
 def save_model(model, path: Path) -> None:

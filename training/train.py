@@ -346,14 +346,8 @@ def write_model(model: keras.Model, config: TrainConfig, history: list[dict], sp
     destination = store.STORE_DIR / config.name
     staging = store.staging_dir(destination)
     model.save(staging / store.MODEL_FILE)
-    decoder = models.decoder_for(config.model)
-    test_digits = datasets.load_test_digits()
-    metrics = {}
-    for spec in ("4", f"1-{config.max_length}"):
-        eval_set = evaluate.make_eval_set(test_digits, evaluate.parse_lengths(spec), config.test_strings)
-        figures = evaluate.score(eval_set.texts, evaluate.predict_texts(model.predict_on_batch, eval_set.inputs,
-                                                                        decoder))
-        metrics[f"test_{spec}"] = {k: v for k, v in figures.items() if k != "confusion"}
+    metrics = mnist_test_metrics(model.predict_on_batch, models.decoder_for(config.model), config.max_length,
+                           config.test_strings)
     card = make_card(model, config, metrics, history, spent_s, data, commands)
     (staging / store.CARD_FILE).write_text(json.dumps(card, indent=2))
     (staging / "history.json").write_text(json.dumps(history, indent=1))
@@ -361,6 +355,17 @@ def write_model(model: keras.Model, config: TrainConfig, history: list[dict], sp
     store.publish(staging, destination)
     print(f"wrote {destination}: " + ", ".join(f"{k} sequence {v['sequence_accuracy']:.4f}" for k, v in metrics.items()))
     return destination
+
+
+def mnist_test_metrics(predict_logits, decoder: str, max_length: int, count: int) -> dict:
+    """The card's figures: ``count`` strings of MNIST test digits, 4 long and 1 to ``max_length`` long."""
+    test_digits = datasets.load_test_digits()
+    metrics = {}
+    for spec in ("4", f"1-{max_length}"):
+        eval_set = evaluate.make_eval_set(test_digits, evaluate.parse_lengths(spec), count)
+        figures = evaluate.score(eval_set.texts, evaluate.predict_texts(predict_logits, eval_set.inputs, decoder))
+        metrics[f"test_{spec}"] = {k: v for k, v in figures.items() if k != "confusion"}
+    return metrics
 
 
 def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: list[dict], spent_s: float,

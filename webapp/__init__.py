@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from webapp.serving import events, routes
+    from webapp.serving.corrections import CorrectionsService
     from webapp.serving.service import ReaderService
 
     app.register_blueprint(routes.bp)
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     if socketio.async_mode == "eventlet":
         green.speed_up_eventlet_websockets()
     app.extensions["digit_reader"] = ReaderService.from_config(app.config, socketio)
+    app.extensions["corrections"] = CorrectionsService.from_config(app.config, green.offload_for(socketio.async_mode))
     events.register(socketio)
     if socketio.async_mode == "eventlet":
         _close_sockets_on_sigterm(app.extensions["digit_reader"], 2 * app.config["INFERENCE_TIMEOUT_S"],

@@ -3,6 +3,7 @@ override the defaults; a dict passed to ``create_app`` overrides both."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from webapp.reading.recognizer import DETECTOR, FINDER, MIN_CONFIDENCE
 
@@ -36,6 +37,13 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,  # behind nginx: 1, so limits apply to X-Forwarded-For's client, not the proxy
     "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"
     "SECRET_KEY": None,  # from the environment in production; a random one per start otherwise
+    # corrections (issue 24, docs/corrections.md): the SQLite file every web process shares; None:
+    # corrections.sqlite3 in the app's instance folder (corrections_db), created on the first correction
+    "CORRECTIONS_DB": None,
+    "MAX_CORRECTIONS": 10_000,  # samples kept at most; past it (or the bytes) a new one gets 507, the oldest stay
+    "MAX_CORRECTIONS_BYTES": 256 * 2**20,  # bytes of stored images (crops and drawings) at most
+    "CORRECTIONS_PER_MINUTE": 10,  # per remote address; past it 429 with Retry-After
+    "CORRECTION_BURST": 5,
 }
 
 
@@ -49,3 +57,21 @@ def from_environment(environ=os.environ) -> dict:
         settings[key] = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) \
             else raw
     return settings
+
+
+def corrections_db(settings: dict) -> Path:
+    """The corrections database: CORRECTIONS_DB, or ``training.corrections.DB_FILE`` in the app's instance folder
+    (Flask's ``instance_path`` for this package: ``instance/`` beside ``webapp/`` in a checkout). The app and
+    ``python -m training corrections`` both resolve it here."""
+    if settings.get("CORRECTIONS_DB"):
+        return Path(settings["CORRECTIONS_DB"])
+    from flask import Flask
+
+    from training.corrections import DB_FILE
+
+    return Path(Flask("webapp").instance_path) / DB_FILE  # what create_app's Flask(__name__) gets
+
+
+def current_settings() -> dict:
+    """Every setting as the app starts with them when given no dict: the defaults, then the environment."""
+    return {**DEFAULTS, **from_environment()}

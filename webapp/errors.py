@@ -60,3 +60,29 @@ class InferenceUnavailableError(DigitReaderError):
 
     status = 503
     code = "inference_unavailable"
+
+
+class WrongDeleteTokenError(DigitReaderError):
+    """A correction's DELETE without its delete token, or with another one: nothing is deleted."""
+
+    status = 403
+    code = "forbidden"
+
+
+class CorrectionNotFoundError(DigitReaderError):
+    status = 404
+    code = "unknown_correction"
+
+
+class CorrectionsFullError(DigitReaderError):
+    """The corrections store holds its most samples or bytes: new ones are refused, the oldest kept."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
+class CorrectionsUnavailableError(DigitReaderError):
+    """The corrections store cannot be written now (held by another process too long, or a disk error)."""
+
+    status = 503
+    code = "corrections_unavailable"

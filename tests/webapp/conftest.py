@@ -9,7 +9,8 @@ from tests.support.sockets import SocketEvents
 # Rate limits are per remote address, and every test client is 127.0.0.1: the session's apps get room
 # for the whole suite; the tests of the limits install small limiters of their own.
 BASE_CONFIG = {"ASYNC_MODE": "threading", "TESTING": True, "UPLOADS_PER_MINUTE": 100_000, "UPLOAD_BURST": 10_000,
-               "FRAMES_PER_SECOND": 10_000.0, "FRAME_BURST": 10_000}
+               "FRAMES_PER_SECOND": 10_000.0, "FRAME_BURST": 10_000, "CORRECTIONS_PER_MINUTE": 100_000,
+               "CORRECTION_BURST": 10_000}
 READY_TIMEOUT_S = 180  # a worker starting TensorFlow on a busy 2-core machine
 
 

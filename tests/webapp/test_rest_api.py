@@ -164,7 +164,8 @@ def test_models_lists_the_store_with_cards(client):
     response = client.get("/api/v1/models")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"default", "active", "models"}
+    assert set(body) == {"default", "active", "corrections", "models"}
+    assert set(body["corrections"]) == {"count"}
     default = store.default_name()
     assert body["default"] == default
     assert body["active"] == default
@@ -172,7 +173,7 @@ def test_models_lists_the_store_with_cards(client):
     assert names == [m.name for m in store.list_models()]
     assert default in names
     for model in body["models"]:
-        assert set(model) == {"name", "card", "curves_url"}
+        assert set(model) == {"name", "card", "curves_url", "held_out_corrections"}
         assert model["card"]["decoder"] in ("ctc", "positional"), model["card"]
         assert model["curves_url"] == f"/models/{model['name']}/curves.png"
 

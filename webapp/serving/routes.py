@@ -38,6 +38,10 @@ def service():
     return current_app.extensions["digit_reader"]
 
 
+def corrections():
+    return current_app.extensions["corrections"]
+
+
 def store_dir():
     return current_app.config["MODEL_STORE"] or store.STORE_DIR
 
@@ -81,8 +85,30 @@ def list_models():
     return jsonify({
         "default": store.default_name(store_dir()) if (store_dir() / store.DEFAULT_FILE).exists() else None,
         "active": service().status()["model"]["name"],
-        "models": [{"name": m.name, "card": m.card, "curves_url": f"/models/{m.name}/curves.png"} for m in stored],
+        "corrections": {"count": correction_count()},
+        "models": [{"name": m.name, "card": m.card, "curves_url": f"/models/{m.name}/curves.png",
+                    "held_out_corrections": held_out_corrections(m.card)} for m in stored],
     })
+
+
+def correction_count() -> int | None:
+    """How many corrections are kept; None when the store cannot be read now (the models are listed anyway)."""
+    try:
+        return corrections().stats()["count"]
+    except DigitReaderError:
+        return None
+
+
+def held_out_corrections(card: dict) -> dict | None:
+    """A model fine-tuned on corrections: how many it learned from, and its figure on the held-out ones before
+    and after (``python -m training finetune --corrections`` writes them into its card); None for the others."""
+    learned = card.get("corrections")
+    if not learned:
+        return None
+    held_out = learned.get("held_out", {})
+    return {"trained_on": learned.get("trained_on"), "held_out": held_out.get("count"),
+            "before": held_out.get("before", {}).get("sequence_accuracy"),
+            "after": held_out.get("after", {}).get("sequence_accuracy")}
 
 
 @bp.post("/api/v1/recognize")
@@ -98,12 +124,17 @@ def recognize():
         check_body_type(request.mimetype)
         data = request.get_data(cache=False, parse_form_data=False)
         model = request.args.get("model") or None
+    refuse_cut_body()
+    return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
+
+
+def refuse_cut_body() -> None:
+    """413 for a body that was cut, after reading it."""
     if request.content_length is None and getattr(request.stream, "is_exhausted", False):
         # Werkzeug cuts a body sent without a Content-Length (chunked) at MAX_CONTENT_LENGTH instead of refusing
         # it: without this, the first 10 MB of a bigger upload would be read as if they were all of it
         raise ImageTooLargeError(f"request body is over the limit of {current_app.config['MAX_CONTENT_LENGTH']} "
                                  "bytes (sent without a Content-Length)")
-    return jsonify(service().recognize_upload(request.remote_addr or "unknown", data, model))
 
 
 def check_body_type(mimetype: str) -> None:
@@ -115,6 +146,35 @@ def check_body_type(mimetype: str) -> None:
     raise UnsupportedMediaError(f"Content-Type {mimetype!r:.80} is not an image this server reads; send a JPEG, PNG, "
                                 "WebP, BMP or GIF as the body (image/jpeg, image/png... or application/octet-stream) "
                                 "or as the multipart field 'image'")
+
+
+@bp.post("/api/v1/corrections")
+def add_correction():
+    """A user's fix of a misread, multipart: ``image``, ``text``, ``mode``, and ``read``, ``model``, ``box`` ->
+    201 {"id", "delete_token"} (docs/corrections.md)."""
+    if request.mimetype != "multipart/form-data":
+        raise BadRequestError(f"send a correction as multipart/form-data with the fields image, text, mode (and read, "
+                              f"model, box); received Content-Type {request.mimetype!r:.80}")
+    upload = request.files.get("image")
+    if upload is None:
+        raise BadRequestError(f"a correction needs a file field named 'image'; got files {sorted(request.files)}")
+    data = upload.read()  # the upload's file name is never used, nor kept
+    refuse_cut_body()
+    answer = corrections().submit(request.remote_addr or "unknown", data, request.form, service().status()["model"])
+    return jsonify(answer), 201
+
+
+@bp.delete("/api/v1/corrections/<sample_id>")
+def delete_correction(sample_id: str):
+    """Delete a correction with the token its POST answered, in the header ``X-Delete-Token``: 204."""
+    corrections().delete(sample_id, request.headers.get("X-Delete-Token"))
+    return "", 204
+
+
+@bp.get("/api/v1/corrections/stats")
+def correction_stats():
+    """How many corrections are kept, in all and by mode: no image, no text."""
+    return jsonify(corrections().stats())
 
 
 @bp.app_errorhandler(DigitReaderError)
