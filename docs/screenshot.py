@@ -1,13 +1,14 @@
-"""Take docs/screenshot.png: the reader page with "4721" written on the drawing canvas and read.
+"""Take docs/screenshot.png and docs/screenshot-phone.png: the reader page with "4721" written on the pad and read.
 
-Regenerate it (after a change to the page or the default model) with
+Regenerate them (after a change to the page or the default model) with
 
-    .venv/bin/python docs/screenshot.py [--out docs/screenshot.png]
+    .venv/bin/python docs/screenshot.py [--out docs/screenshot.png] [--phone-out docs/screenshot-phone.png]
 
 It serves the app as the README does (gunicorn, eventlet, one worker; the launcher is the tests',
-``tests.support.servers.Gunicorn``), waits for the model, writes the number with the mouse in Debian's
-Chromium (/usr/bin/chromium) through Playwright, waits until the page shows it read, saves the screenshot
-and stops the server. It fails rather than save a wrong reading.
+``tests.support.servers.Gunicorn``), waits for the model, and in Debian's Chromium (/usr/bin/chromium) through
+Playwright writes the number with the mouse in a 1366x768 window and with a finger on a 390x844 phone (touch
+events through the DevTools protocol), waits until the page shows it read, saves what is on screen (the answer
+is in view without scrolling) and stops the server. It fails rather than save a wrong reading.
 """
 from __future__ import annotations
 
@@ -45,40 +46,72 @@ def smooth(line: list[tuple[float, float]], rounds: int = 2) -> list[tuple[float
     return line
 
 
-def write_number(page, text: str) -> None:
-    """Write ``text`` with the mouse across the middle of #draw-canvas, slanted a little to the right."""
+class Pen:
+    """Strokes with the mouse, or with a finger (touch events through the DevTools protocol)."""
+
+    def __init__(self, page, touch: bool):
+        self.page = page
+        self.cdp = page.context.new_cdp_session(page) if touch else None
+
+    def stroke(self, points) -> None:
+        if self.cdp is None:
+            self.page.mouse.move(*points[0])
+            self.page.mouse.down()
+            for point in points[1:]:
+                self.page.mouse.move(*point, steps=3)
+            self.page.mouse.up()
+            return
+        for kind, point in [("touchStart", points[0]), *(("touchMove", point) for point in points[1:])]:
+            self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
+        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def write_number(page, text: str, pen: Pen) -> None:
+    """Write ``text`` across the middle of #draw-canvas, slanted a little to the right, 55% of the pad's height
+    tall or less where the pad is narrow."""
     box = page.locator("#draw-canvas").bounding_box()
-    size = 0.55 * box["height"]
+    size = min(0.55 * box["height"], 0.85 * box["width"] / (0.9 * len(text) - 0.3))
     left = box["x"] + (box["width"] - (0.9 * len(text) - 0.3) * size) / 2
     top = box["y"] + (box["height"] - size) / 2
     for i, digit in enumerate(text):
         for line in GLYPHS[digit]:
-            points = [(left + (0.9 * i + x + 0.12 * (1 - y)) * size, top + y * size) for x, y in smooth(line)]
-            page.mouse.move(*points[0])
-            page.mouse.down()
-            for point in points[1:]:
-                page.mouse.move(*point, steps=3)
-            page.mouse.up()
+            pen.stroke([(left + (0.9 * i + x + 0.12 * (1 - y)) * size, top + y * size) for x, y in smooth(line)])
 
 
-def take(url: str, out: Path) -> None:
-    """Open the reader at 1366x768, write NUMBER, wait until it is read, save the whole page."""
+DEVICES = {  # name: (context settings, touch)
+    "desktop": ({"viewport": {"width": 1366, "height": 768}}, False),
+    "phone": ({"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "has_touch": True,
+               "is_mobile": True}, True),
+}
+
+
+def take(url: str, shots: dict[str, Path]) -> None:
+    """Open the reader on each device, write NUMBER, wait until it is read, save the screen as it stands."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.goto(url + "/")
-        expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=60_000)
-        write_number(page, NUMBER)
-        expect(page.locator("#draw-result")).to_have_text(NUMBER, timeout=30_000)
-        page.mouse.move(0, 0)
-        page.screenshot(path=str(out), full_page=True)  # the page runs a little past 768 px
+        for device, out in shots.items():
+            settings, touch = DEVICES[device]
+            context = browser.new_context(**settings)
+            page = context.new_page()
+            page.goto(url + "/")
+            expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=60_000)
+            write_number(page, NUMBER, Pen(page, touch))
+            expect(page.locator("#draw-result")).to_have_text(NUMBER, timeout=30_000)
+            expect(page.locator("#draw-result")).to_have_attribute("aria-busy", "false")
+            if not touch:
+                page.mouse.move(0, 0)
+            page.wait_for_timeout(400)  # the reading's fade-in (app.css .result transition) has ended
+            page.screenshot(path=str(out))
+            context.close()
         browser.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png", help="the PNG to write")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png", help="the desktop PNG")
+    parser.add_argument("--phone-out", type=Path, default=ROOT / "docs" / "screenshot-phone.png",
+                        help="the phone PNG")
     args = parser.parse_args()
     server = Gunicorn(ready_timeout_s=READY_TIMEOUT_S, stop_grace_s=30.0).start()  # its log in this terminal
     try:
@@ -86,10 +119,10 @@ def main() -> None:
             server.wait_ready()
         except ServerError as exc:
             raise SystemExit(f"the server did not get ready: {exc}") from None
-        take(server.url, args.out)
+        take(server.url, {"desktop": args.out, "phone": args.phone_out})
     finally:
         server.stop()
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} and {args.phone_out}")
 
 
 if __name__ == "__main__":

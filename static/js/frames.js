@@ -10,7 +10,10 @@
 
   // One sender per mode ("draw", "webcam"). request() asks for a frame; if one is already in
   // flight the request is remembered (never queued twice) and the newest picture is captured
-  // when the answer arrives.
+  // when the answer arrives. requestNow() sends the newest picture at once (the end of a stroke).
+  //
+  // capture() gives a Blob, or {blob, ...} with anything the mode wants back with the answer; either
+  // comes back to onResult/onError as `frame` ({blob, ...}), e.g. to send that picture as a correction.
   class FrameChannel {
     constructor(router, source, { capture, onResult, onError, onIdle }) {
       this.router = router;
@@ -20,6 +23,7 @@
       this.onError = onError;
       this.onIdle = onIdle || (() => {});
       this.flight = null;
+      this.superseded = new Map(); // seq -> flight replaced by requestNow(): its answer is ignored
       this.wanted = false;
       this.pauseUntil = 0;
       this.pauseTimer = null;
@@ -28,6 +32,21 @@
     request() {
       this.wanted = true;
       this.pump();
+    }
+
+    // Send the newest picture now, even with a frame in flight: the server keeps one waiting frame per
+    // client and reads it right after the one it is reading, so the answer to the finished drawing comes
+    // one read sooner than by waiting for the older answer first. The older frame's answer is ignored.
+    requestNow() {
+      const flight = this.flight;
+      if (flight && flight.seq !== null) {
+        flight.stale = true;
+        this.superseded.set(flight.seq, flight);
+        this.flight = null;
+      } else if (flight) {
+        flight.stale = true; // still capturing an older picture: dropped when captured, then the newest goes
+      }
+      this.request();
     }
 
     // Forget pending requests and ignore the answer to the frame in flight (e.g. after Clear or Stop).
@@ -54,12 +73,13 @@
     }
 
     async send() {
-      const flight = { seq: null, stale: false, sentAt: 0, timer: null };
+      const flight = { seq: null, stale: false, sentAt: 0, timer: null, frame: null };
       this.flight = flight;
       let image = null;
       try {
-        const blob = await this.capture();
-        image = blob ? await blob.arrayBuffer() : null;
+        const captured = await this.capture();
+        flight.frame = captured instanceof Blob ? { blob: captured } : captured;
+        image = flight.frame && flight.frame.blob ? await flight.frame.blob.arrayBuffer() : null;
       } catch {
         image = null;
       }
@@ -80,22 +100,35 @@
 
     // Called with the answer for seq: a result, or an error ({code, message}).
     settle(seq, result, error) {
+      const replaced = this.superseded.get(seq);
+      if (replaced) {
+        clearTimeout(replaced.timer);
+        this.router.forget(seq);
+        this.superseded.delete(seq);
+        return;
+      }
       const flight = this.flight;
       if (!flight || flight.seq !== seq) return;
       clearTimeout(flight.timer);
       this.router.forget(seq);
       this.flight = null;
       const latencyMs = performance.now() - flight.sentAt;
-      if (error) this.pauseUntil = performance.now() + ERROR_PAUSE_MS;
+      // A frame the server dropped for a newer one is no failure: no pause before the next.
+      if (error && error.code !== 'frame_dropped') this.pauseUntil = performance.now() + ERROR_PAUSE_MS;
       if (!flight.stale) {
-        if (result) this.onResult(result, { latencyMs });
-        else this.onError(error, { latencyMs });
+        if (result) this.onResult(result, { latencyMs, frame: flight.frame });
+        else this.onError(error, { latencyMs, frame: flight.frame });
       }
       this.afterFlight();
     }
 
     // The connection dropped: no answer will come for the frame in flight, so resend when back.
     abandon() {
+      this.superseded.forEach((replaced, seq) => {
+        clearTimeout(replaced.timer);
+        this.router.forget(seq);
+      });
+      this.superseded.clear();
       const flight = this.flight;
       if (!flight) return;
       clearTimeout(flight.timer);
@@ -119,11 +152,13 @@
       this.channels = [];
       this.serverBusy = false;
       this.onStrayError = () => {};
+      this.onAnyError = () => {}; // every error answer, e.g. to go back to the default model on unknown_model
 
       socket.on('result', (message) => this.route(message, message, null));
       socket.on('error', (message) => {
         const error = (message && message.error) || { code: 'error', message: 'The server reported an error.' };
         const seq = message ? message.seq : null;
+        this.onAnyError(error);
         if (seq === null || seq === undefined) this.onStrayError(error);
         else this.route(message, null, error);
       });

@@ -1,4 +1,5 @@
-// The models page: one card per model from GET /api/v1/models, and a "Use this model" choice.
+// The models page: a comparison table first (plain words, best first), then one card per model from
+// GET /api/v1/models with its details folded away, and the choice of the model the reader uses.
 'use strict';
 
 (() => {
@@ -7,15 +8,13 @@
   const list = document.getElementById('models-list');
   const message = document.getElementById('models-message');
   const inUseText = document.getElementById('models-in-use');
+  const compare = document.getElementById('models-compare');
+  const tableBody = document.querySelector('#models-table tbody');
+  const cardsTitle = document.getElementById('cards-title');
 
   let serverData = null;
-
-  const make = (tag, className, text) => {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined && text !== null) element.textContent = text;
-    return element;
-  };
+  let described = [];
+  const { make } = DR;
 
   const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
@@ -118,21 +117,17 @@
     return figure;
   };
 
-  const modelCard = (model, data) => {
+  const modelCard = (model, info) => {
     const card = model.card || {};
     const training = card.training || {};
     const article = make('article', 'model-card');
     article.dataset.model = model.name;
+    if (info.comparison) article.classList.add('is-comparison');
 
     const head = make('header', 'model-card__head');
-    head.append(make('h2', null, model.name));
-    if (model.name === data.default) {
-      article.classList.add('is-recommended');
-      head.append(make('span', 'badge badge--recommended', 'Recommended'),
-        make('span', 'badge badge--muted', 'Server default'));
-    }
-    const inUseBadge = make('span', 'badge badge--in-use', 'In use');
-    head.append(inUseBadge);
+    const title = make('h2', null, model.name);
+    head.append(title, ...badges(info));
+    const summary = make('p', 'model-card__summary', `${info.label} · reads ${info.readsInFull}`);
 
     const epochs = isNumber(training.epochs_run) ? ` (${training.epochs_run} epochs)` : '';
     // A rescorer (a digit classifier reading each digit again) has its own size and training command.
@@ -159,56 +154,118 @@
     pre.append(make('code', null, (training.command || '–') + rescorerCommand));
     command.append(pre);
 
-    const button = make('button', 'button button--primary use-model', 'Use this model');
-    button.type = 'button';
-    button.dataset.model = model.name;
-    button.addEventListener('click', () => {
-      DR.storeModel(model.name);
-      showInUse();
-    });
-
-    const details = make('div', 'model-card__details');
-    details.append(facts, accuracyTable(card.metrics), command);
-    article.append(head, details, curvesFigure(model), button);
+    // The details a person comparing models rarely needs: folded away, one click to open.
+    const details = make('details', 'model-card__more');
+    details.append(make('summary', null, 'Details: accuracy by test, training, curves'));
+    const inner = make('div', 'model-card__details');
+    inner.append(facts, accuracyTable(card.metrics), command);
+    details.append(inner, curvesFigure(model));
+    article.append(head, summary, chooser(info, 'use-model'), details);
     return article;
   };
 
-  // Mark the model the reader will use: the stored choice, else the server's.
+  function badges(info, inTable = false) {
+    const list = [];
+    if (info.recommended && !inTable) { // the table's label already says it
+      list.push(make('span', 'badge badge--recommended', 'Recommended'));
+    }
+    if (info.comparison) list.push(make('span', 'badge badge--comparison', 'For comparison'));
+    const inUse = make('span', 'badge badge--in-use', 'In use');
+    inUse.hidden = true;
+    list.push(inUse);
+    return list;
+  }
+
+  // "Use this model" for one that reads well (remembered); one kept for comparison is only tried on the
+  // reader for that visit, so that a reload goes back to a model that reads well.
+  function chooser(info, className) {
+    if (info.comparison) {
+      const link = make('a', `button ${className} use-model--try`, 'Try on the reader');
+      link.href = `/?model=${encodeURIComponent(info.name)}`;
+      link.dataset.model = info.name;
+      return link;
+    }
+    const button = DR.button('Use this model', `button button--primary ${className}`);
+    button.dataset.model = info.name;
+    button.addEventListener('click', () => {
+      DR.storeModel(info.recommended ? '' : info.name);
+      showInUse();
+    });
+    return button;
+  }
+
+  const percentCell = (value) => {
+    const cell = make('td', 'compare__figure');
+    if (value === null) {
+      cell.textContent = 'Not tested';
+      cell.classList.add('compare__figure--none');
+    } else {
+      cell.textContent = DR.formatPercent(value, 0);
+      cell.dataset.value = String(value);
+    }
+    return cell;
+  };
+
+  const tableRow = (info) => {
+    const row = make('tr');
+    row.dataset.model = info.name;
+    if (info.comparison) row.classList.add('is-comparison');
+    const name = make('th');
+    name.scope = 'row';
+    name.append(make('span', 'compare__label', info.label), make('code', 'compare__name', info.name), ...badges(info, true));
+    const speed = make('td', null, info.rescored ? 'A little slower' : 'Quick');
+    speed.title = info.rescored ? 'Rereads the digits it is unsure of' : 'Reads each number once';
+    const reads = make('td', null, info.reads);
+    reads.title = info.readsInFull;
+    row.append(name, percentCell(info.figures.drawings), percentCell(info.figures.photos),
+      percentCell(info.figures.photos), percentCell(info.figures.clean), speed, reads);
+    const action = make('td');
+    action.append(chooser(info, 'compare__use'));
+    row.append(action);
+    return row;
+  };
+
+  // Mark the model the reader will use: the stored choice, else the recommended one.
   const showInUse = () => {
     if (!serverData) return;
     const current = DR.pickModel(serverData);
-    const chosen = DR.getStoredModel() === current;
-    list.querySelectorAll('.model-card').forEach((card) => {
-      const inUse = card.dataset.model === current;
-      card.classList.toggle('is-current', inUse);
-      card.querySelector('.badge--in-use').hidden = !inUse;
-      const button = card.querySelector('.use-model');
-      button.setAttribute('aria-pressed', String(inUse));
-      button.textContent = inUse ? 'In use' : 'Use this model';
+    const chosen = Boolean(DR.getStoredModel()) && DR.getStoredModel() === current;
+    document.querySelectorAll('[data-model]').forEach((element) => {
+      const inUse = element.dataset.model === current;
+      if (element.matches('article, tr')) {
+        element.classList.toggle('is-current', inUse);
+        element.querySelectorAll('.badge--in-use').forEach((badge) => {
+          badge.hidden = !inUse;
+        });
+      }
+      if (element.matches('button.use-model, button.compare__use')) {
+        element.setAttribute('aria-pressed', String(inUse));
+        element.textContent = inUse ? 'In use' : 'Use this model';
+      }
     });
-    inUseText.textContent = current
-      ? `The reader uses ${current}${chosen ? ' (your choice)' : ' (the server’s choice)'}.`
+    const info = described.find((item) => item.name === current);
+    inUseText.textContent = info
+      ? `The reader uses: ${info.label} (${current})${chosen ? ', your choice.' : ', the recommended model.'}`
       : '';
   };
-
-  // The server's default model first (it is the recommended one), then the others in the server's order.
-  const defaultFirst = (models, name) => [
-    ...models.filter((model) => model.name === name),
-    ...models.filter((model) => model.name !== name),
-  ];
 
   const load = async () => {
     try {
       serverData = await DR.fetchModels();
-    } catch (error) {
-      message.textContent = `The models could not be loaded. ${error.message}`;
+    } catch {
+      message.textContent = 'The models could not be loaded. Check the connection and reload the page.';
       message.classList.add('message--error');
       return;
     }
-    const models = defaultFirst(serverData.models || [], serverData.default);
-    list.replaceChildren(...models.map((model) => modelCard(model, serverData)));
+    const models = serverData.models || [];
+    described = DR.bestFirst(DR.describeModels(serverData));
+    const byName = new Map(models.map((model) => [model.name, model]));
+    tableBody.replaceChildren(...described.map(tableRow));
+    list.replaceChildren(...described.map((info) => modelCard(byName.get(info.name), info)));
     message.textContent = models.length ? '' : 'No trained model is installed yet.';
     message.hidden = models.length > 0;
+    compare.hidden = models.length === 0;
+    cardsTitle.hidden = models.length === 0;
     showInUse();
   };
 

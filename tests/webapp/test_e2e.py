@@ -199,7 +199,10 @@ def test_uploaded_photos_are_each_shown_with_overlay_and_number(ui, tmp_path):
         expect(item.locator(".copy-button")).to_be_enabled()
         assert ui.wait_painted(item.locator("canvas.upload-overlay")) > 0, "no boxes drawn on .upload-overlay"
     expect(third.locator(".upload-error")).to_be_visible()
-    expect(third.locator(".upload-error")).to_contain_text("11 bytes")  # the server's message about the file
+    # plain words for people; the server's message about the file stays as the element's title
+    expect(third.locator(".upload-error")).to_contain_text("not a picture the reader can open")
+    expect(third.locator(".upload-error")).not_to_contain_text("bytes")
+    expect(third.locator(".upload-error")).to_have_attribute("title", re.compile("11 bytes"))
     ui.assert_no_script_errors()
 
 
@@ -214,25 +217,35 @@ def test_number_held_up_to_the_fake_webcam_is_read(ui):
     assert ui.wait_painted(page.locator("#webcam-overlay")) > 0, "no boxes drawn on #webcam-overlay"
     expect(page.locator("#webcam-stop")).to_be_enabled()
 
-    page.click("#webcam-stop")
-    expect(page.locator("#webcam-result")).to_have_text("")
+    page.click("#webcam-stop")  # the camera goes off; the reading stays (issue 25)
+    expect(page.locator("#webcam-result")).to_have_text(re.compile(rf"(^|\s){WEBCAM_NUMBER}(\s|$)"))
     expect(page.locator("#webcam-start")).to_be_enabled()
     ui.assert_no_script_errors()
 
 
-def test_model_select_lists_the_models_and_the_one_in_use(ui):
+def reads_well(model: dict) -> bool:
+    """As the page judges (common.js GOOD_ENOUGH): 90% of the clean test strings read exactly, or more."""
+    figures = [v["sequence_accuracy"] for k, v in model["card"].get("metrics", {}).items()
+               if re.fullmatch(r"test_1-\d+", k)]
+    return bool(figures) and figures[0] >= 0.9
+
+
+def test_model_select_lists_the_models_that_read_well_recommended_first(ui):
     page = ui.page
     with urllib.request.urlopen(ui.server.url + "/api/v1/models", timeout=10) as response:
         models = json.loads(response.read())
     select = page.locator("#model-select")
     expect(select).to_be_enabled()
     options = select.locator("option")
-    expect(options).to_have_count(len(models["models"]))
-    default_first = [models["default"]] + [m["name"] for m in models["models"] if m["name"] != models["default"]]
-    assert [options.nth(i).get_attribute("value") for i in range(options.count())] == default_first
-    expect(options.first).to_contain_text("recommended")
-    expect(select).to_have_value(models["active"])
-    expect(page.locator("#status")).to_contain_text(models["active"])
+    offered = [m for m in models["models"] if m["name"] == models["default"] or reads_well(m)]
+    expect(options).to_have_count(len(offered))
+    values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+    assert values[0] == models["default"] and sorted(values) == sorted(m["name"] for m in offered)
+    expect(options.first).to_have_text("Recommended")
+    for i in range(options.count()):  # plain words, not the store's names
+        assert options.nth(i).text_content() not in values, options.nth(i).text_content()
+    expect(select).to_have_value(models["default"])
+    expect(page.locator("#status")).to_contain_text("recommended model")
     ui.assert_no_script_errors()
 
 
@@ -304,12 +317,17 @@ def test_models_page_lists_the_server_default_first_as_recommended(ui):
     first = cards.first
     expect(first).to_have_attribute("data-model", models["default"])
     expect(first.locator(".badge--recommended")).to_have_text("Recommended")
-    expect(page.locator(".badge--recommended")).to_have_count(1)
+    expect(page.locator("article.model-card .badge--recommended")).to_have_count(1)
     others = [cards.nth(i).get_attribute("data-model") for i in range(1, cards.count())]
-    assert others == [m["name"] for m in models["models"] if m["name"] != models["default"]]
+    assert sorted(others) == sorted(m["name"] for m in models["models"] if m["name"] != models["default"])
+    # those that read badly come last, marked for comparison
+    badly = {m["name"] for m in models["models"] if m["name"] != models["default"] and not reads_well(m)}
+    assert set(others[len(others) - len(badly):]) == badly
+    for name in badly:
+        expect(page.locator(f'article.model-card[data-model="{name}"] .badge--comparison')).to_be_visible()
 
     page.goto(ui.server.url + "/")
     first_option = page.locator("#model-select option").first
     expect(first_option).to_have_attribute("value", models["default"])
-    expect(first_option).to_contain_text("recommended")
+    expect(first_option).to_have_text("Recommended")
     ui.assert_no_script_errors()
