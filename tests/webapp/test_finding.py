@@ -41,10 +41,3 @@ def test_support_is_the_maps_highest_probability_over_the_box():
     probability[2, 3] = 0.9  # the cell of pixels x 12-15, y 8-11 at scale 1
     assert finding.support(probability, detect.Box(10, 6, 8, 8), 1.0) == np.float32(0.9)
     assert finding.support(probability, detect.Box(30, 30, 8, 8), 1.0) == 0.0
-
-
-def test_a_number_filling_a_tight_crop_is_kept_without_the_maps_support():
-    gray = np.full((60, 128), 230, np.uint8)
-    box = written_zeros(gray, 10, 10, 3)  # 40 px of a 60-px picture
-    regions = finding.regions("both", gray, map_seeing([], gray.shape), 1.0, [detect.Region(box, ())])
-    assert [r.box for r in regions] == [box]

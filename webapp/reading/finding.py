@@ -3,8 +3,8 @@
 - ``learned``: the detector's kernels, grown back and tightened to the ink (``training.detector``).
 - ``classical``: the hand-tuned finder alone.
 - ``both``: the hand-tuned finder's numbers that the detector's map also sees (``SUPPORT``: letters, words and
-  clutter the finder takes for digits, the map does not) or that fill a tight crop (``TIGHT_CROP``), plus the
-  detector's numbers the finder missed (a sheet on a coloured desk, writing it split or lost).
+  clutter the finder takes for digits, the map does not), plus the detector's numbers the finder missed (a sheet
+  on a coloured desk, writing it split or lost).
 """
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ from webapp.reading import detect
 FINDERS = ("learned", "classical", "both")
 SUPPORT = 0.5  # the map's highest probability over a found number's box: below it, the detector sees no number there
 OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
-# A number at least this share of the picture's height is a tight crop or a large drawing: the detector, which sees
-# the picture shrunk, is weak there and the hand-tuned finder strong (USPS scans 86.7% -> 93.3%, validation), so
-# the veto does not apply
-TIGHT_CROP = 0.4
 
 
 def uses_map(finder: str) -> bool:
@@ -54,7 +50,7 @@ def fused_regions(gray: np.ndarray, number_map: np.ndarray, scale: float,
                   found: list[detect.Region]) -> list[detect.Region]:
     """The finder's numbers ``found`` that the map supports, and the map's numbers none of them covers."""
     probability = detector.sigmoid(number_map[..., 0])
-    kept = [r for r in found if r.box.h >= TIGHT_CROP * gray.shape[0] or support(probability, r.box, scale) >= SUPPORT]
+    kept = [r for r in found if support(probability, r.box, scale) >= SUPPORT]
     learned = learned_regions(gray, number_map, scale)
     return kept + [r for r in learned if not any(covers(r.box, k.box) for k in found)]
 
