@@ -1,10 +1,13 @@
 """Socket.IO load: simulated webcam clients streaming frames to the app served by gunicorn.
 
-``python -m benchmarks.load [--quick] [--clients 1,10,50] [--seconds 60] [--fps 15] [--client-procs N] [--out NAME]``
+``python -m benchmarks.load [--quick] [--clients 10,30,50] [--seconds 60] [--fps 15] [--in-flight 1] [--client-procs N]
+[--out NAME]``
 
 Each client is a real ``socketio.Client`` on the websocket transport that sends a 640x480 JPEG
-webcam frame (``training.scenes.render_webcam``, MNIST test digits) every 1/fps seconds, on a
-timer whatever the answers: the server keeps one waiting frame per client, drops an older one unread
+webcam frame (``training.scenes.render_webcam``, MNIST test digits) at most every 1/fps seconds.
+With ``--in-flight 1`` (the default, as the page sends) a client sends its next frame only once the
+last one is answered, and no sooner than 1/fps after it. With ``--in-flight 0`` it sends on a timer
+whatever the answers: the server keeps one waiting frame per client, drops an older one unread
 and counts it in the ``dropped`` field of the answer to the frame that replaced it. The clients run
 in separate processes (``--client-procs``; by default one per 15 clients, at most 4) so that the
 Python client side is not the bottleneck; each process's send lag (how late frames leave against
@@ -31,8 +34,8 @@ from collections import Counter
 from benchmarks.common import (MODES, HealthPoller, Server, TreeSampler, exit_on_sigterm, fmt, machine_info,
                                machine_line, markdown_table, resolve, scene_images, stats, write_results)
 
-FULL = {"clients": "1,10,50", "seconds": 60.0, "fps": 15.0, "frames": 30, "client_procs": None}
-QUICK = {"clients": "1,10", "seconds": 5.0, "fps": 15.0, "frames": 6, "client_procs": None}
+FULL = {"clients": "10,30,50", "seconds": 60.0, "fps": 15.0, "frames": 30, "client_procs": None, "in_flight": 1}
+QUICK = {"clients": "1,10", "seconds": 5.0, "fps": 15.0, "frames": 6, "client_procs": None, "in_flight": 1}
 CLIENTS_PER_PROCESS = 15
 MAX_PROCESSES = 4
 START_DELAY_S = 0.5  # between "all connected" and the first frame
@@ -61,6 +64,8 @@ class SimClient:
         self.dropped = 0  # frames the server dropped unread (a newer one replaced them)
         self.disconnects = 0  # by the server or the network, not by ``close``
         self.closing = False
+        self.last_sent = 0.0
+        self.on_answer = lambda: None  # told when a frame is answered (send_frames waits on it)
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("result", self._on_result)
         self.sio.on("error", self._on_error)
@@ -71,7 +76,7 @@ class SimClient:
 
     def send(self, image: bytes) -> None:
         seq, self.seq = self.seq, self.seq + 1
-        self.pending[seq] = time.monotonic()
+        self.pending[seq] = self.last_sent = time.monotonic()
         try:
             self.sio.emit("frame", {"seq": seq, "image": image})
         except Exception as exc:  # disconnected: count it, keep the timer going
@@ -87,11 +92,13 @@ class SimClient:
         sent = self.pending.pop(data.get("seq"), None)
         if sent is not None:
             self.results.append((sent, time.monotonic() - sent))
+        self.on_answer()
 
     def _on_error(self, data: dict) -> None:
         self._forget_dropped(data)
         self.errors[(data.get("error") or {}).get("code", "unknown")] += 1
         self.pending.pop(data.get("seq"), None)
+        self.on_answer()
 
     def _forget_dropped(self, answer: dict) -> None:
         """The frames sent just before the answered one that the server dropped unread."""
@@ -105,21 +112,41 @@ class SimClient:
 
 
 def send_frames(clients: list[SimClient], frames: list[bytes], fps: float, start: float, seconds: float,
-                total: int) -> list[float]:
+                total: int, in_flight: int = 0) -> list[float]:
     """Each client sends a frame every 1/fps s from ``start`` for ``seconds``, clients spread evenly
-    over the period; returns how late each frame left against its timer (s)."""
+    over the period; with ``in_flight`` (> 0), a client with that many frames unanswered waits for an answer
+    first (it is due again 1/fps after it sent, or on its answer if later). Returns how late each frame left
+    against its due time (s)."""
     period, end, lags = 1.0 / fps, start + seconds, []
     due = [(start + client.index / total * period, i) for i, client in enumerate(clients)]
     heapq.heapify(due)
-    while due:
+    answered: queue.SimpleQueue = queue.SimpleQueue()  # clients that had an answer while waiting for it
+    waiting: set[int] = set()
+    for i, client in enumerate(clients):
+        client.on_answer = lambda i=i: answered.put(i)
+    while (due and due[0][0] < end) or (waiting and time.monotonic() < end):
+        timeout = (due[0][0] if due else end) - time.monotonic()
+        try:
+            i = answered.get(timeout=max(0.0, timeout)) if timeout > 0 else answered.get_nowait()
+            if i in waiting and len(clients[i].pending) < in_flight:
+                waiting.discard(i)
+                heapq.heappush(due, (max(time.monotonic(), clients[i].last_sent + period), i))
+            continue
+        except queue.Empty:
+            if not due:  # only clients waiting for answers, and the time is up
+                continue
         at, i = heapq.heappop(due)
         if at >= end:
             continue
-        time.sleep(max(0.0, at - time.monotonic()))
-        lags.append(max(0.0, time.monotonic() - at))
         client = clients[i]
+        if in_flight and len(client.pending) >= in_flight:  # as the page: the answer first
+            waiting.add(i)
+            if len(client.pending) < in_flight:  # answered meanwhile
+                answered.put(i)
+            continue
+        lags.append(max(0.0, time.monotonic() - at))
         client.send(frames[(client.index + client.seq) % len(frames)])
-        heapq.heappush(due, (at + period, i))
+        heapq.heappush(due, ((client.last_sent if in_flight else at) + period, i))
     return lags
 
 
@@ -130,7 +157,7 @@ def wait_for_answers(clients: list[SimClient], grace_s: float) -> None:
 
 
 def client_process(url: str, indices: list[int], total: int, frames: list[bytes], fps: float, seconds: float,
-                   ready, go, start_at, outcomes) -> None:
+                   in_flight: int, ready, go, start_at, outcomes) -> None:
     """A client process: connect its clients, wait for the common start, stream, report to ``outcomes``."""
     clients = [SimClient(url, index) for index in indices]
     try:
@@ -145,7 +172,7 @@ def client_process(url: str, indices: list[int], total: int, frames: list[bytes]
     if not go.wait(120):
         return
     start = start_at.value
-    lags = send_frames(clients, frames, fps, start, seconds, total)
+    lags = send_frames(clients, frames, fps, start, seconds, total, in_flight)
     wait_for_answers(clients, GRACE_S)
     for client in clients:
         client.close()
@@ -190,14 +217,14 @@ def reap(workers: list, timeout_s: float) -> None:
 
 
 def run_level(url: str, server_pid: int, clients: int, seconds: float, fps: float, frames: list[bytes],
-              processes: int | None = None) -> dict:
+              processes: int | None = None, in_flight: int = 0) -> dict:
     """``clients`` simulated webcams for ``seconds``: what they saw, and the server's CPU, memory and health."""
     processes = processes or default_processes(clients)
     ctx = mp.get_context("spawn")  # this process runs threads: no fork
     ready, outcomes, go, start_at = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
     workers = [ctx.Process(target=client_process, daemon=True,
-                           args=(url, list(range(p, clients, processes)), clients, frames, fps, seconds, ready, go,
-                                 start_at, outcomes))
+                           args=(url, list(range(p, clients, processes)), clients, frames, fps, seconds, in_flight,
+                                 ready, go, start_at, outcomes))
                for p in range(processes)]
     reported = False
     try:
@@ -221,11 +248,11 @@ def run_level(url: str, server_pid: int, clients: int, seconds: float, fps: floa
     finally:
         reap(workers, GRACE_S + 10 if reported else 0)
     return summarize(reports, clients, processes, seconds, fps, server.summary(start), health.summary(),
-                     client_side.summary(start))
+                     client_side.summary(start), in_flight)
 
 
 def summarize(reports: list[dict], clients: int, processes: int, seconds: float, fps: float, server: dict,
-              health: dict, client_side: dict) -> dict:
+              health: dict, client_side: dict, in_flight: int = 0) -> dict:
     """One level's numbers from the client processes' reports and the samplers."""
     results = [r for report in reports for r in report["results"]]
     errors = sum((Counter(report["errors"]) for report in reports), Counter())
@@ -234,7 +261,7 @@ def summarize(reports: list[dict], clients: int, processes: int, seconds: float,
     first = stats((latency for at, latency in results if at < seconds / 3), 1000)
     last = stats((latency for at, latency in results if at >= 2 * seconds / 3), 1000)
     summary = {
-        "clients": clients, "client_processes": processes, "seconds": seconds, "fps": fps,
+        "clients": clients, "client_processes": processes, "seconds": seconds, "fps": fps, "in_flight": in_flight,
         "frames": {"sent": sent, "processed": len(results), "dropped": dropped, "other_errors": dict(errors),
                    "unanswered": sum(report["unanswered"] for report in reports),
                    "disconnects": sum(report["disconnects"] for report in reports)},
@@ -314,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, help=f"streaming time per level (default {FULL['seconds']:g})")
     parser.add_argument("--fps", type=float, help=f"frames per second per client (default {FULL['fps']:g})")
     parser.add_argument("--frames", type=int, help=f"distinct webcam frames (default {FULL['frames']})")
+    parser.add_argument("--in-flight", type=int, help="frames a client leaves unanswered before it waits (default "
+                                                       f"{FULL['in_flight']}, as the page; 0: send on a timer)")
     parser.add_argument("--out", default="load", help="results file name in benchmarks/results/ (default load)")
     parser.add_argument("--client-procs", type=int, help="client processes per level (default: one per "
                                                          f"{CLIENTS_PER_PROCESS} clients, at most {MAX_PROCESSES})")
@@ -326,13 +355,16 @@ def main(argv: list[str] | None = None) -> None:
         results["server"] = {**server.describe(), "ready_after_s": round(server.wait_ready(), 1)}
         for count in (int(c) for c in settings["clients"].split(",")):
             results["levels"].append(run_level(server.url, server.process.pid, count, settings["seconds"],
-                                               settings["fps"], frames, settings["client_procs"]))
+                                               settings["fps"], frames, settings["client_procs"],
+                                               settings["in_flight"]))
             time.sleep(SETTLE_S)
         results["server"]["log_problems"] = server.problems()
     path = write_results(args.out, args.quick, results)
     print("\n\n".join(["## Socket.IO load", machine_line(results["machine"]),
                        f"`{results['server']['command']}`, {results['server']['env']}; "
-                       f"{settings['fps']:g} fps per client, {settings['seconds']:g} s per level, 640x480 JPEG frames",
+                       f"{settings['fps']:g} fps per client, {settings['seconds']:g} s per level, 640x480 JPEG frames, "
+                       + (f"at most {settings['in_flight']} in flight per client" if settings["in_flight"]
+                          else "sent on a timer"),
                        report_tables(results["levels"]),
                        f"Server log problems: {results['server']['log_problems']['count']} "
                        f"{results['server']['log_problems']['first'] or ''}"]))

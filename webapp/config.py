@@ -19,8 +19,11 @@ DEFAULTS = {
     "CLOSE_GRACE_S": 2.0,  # on SIGTERM, connections still open this long after being asked to close are ended
     "INFERENCE_TIMEOUT_S": 10.0,  # a batch not answered within this is a hung worker: it is replaced
     "INFERENCE_START_TIMEOUT_S": 180.0,
-    "BATCH_WINDOW_MS": 3.0,  # how long the dispatcher waits for more work to fill a batch
+    # the dispatcher batches what is waiting when the inference process is free (work piles up while it is busy);
+    # a window > 0 also waits this long for more: fuller batches, a slower answer for a lone client
+    "BATCH_WINDOW_MS": 0.0,
     "MAX_BATCH": 64,
+    "IMAGES_PER_ROUND": 8,  # images (frames, uploads) the inference process reads at once, several clients' together
     "MAX_QUEUED_BATCHES": 128,  # images waiting for or in the inference process; past it 503 with Retry-After
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes in one upload (413 past it)
     "MAX_SOCKET_MESSAGE_BYTES": 4 * 1024 * 1024,  # one Socket.IO message (the connection is refused past it)
@@ -32,7 +35,9 @@ DEFAULTS = {
     "UPLOAD_BURST": 20,
     "CONCURRENT_UPLOADS": 4,  # per remote address at once (429 past it)
     "MAX_CONCURRENT_UPLOADS": 32,  # all clients together (503 past it)
-    "FRAMES_READ_AT_ONCE": 2,  # Socket.IO frames read at once, all clients together (2: the event loop keeps a core)
+    # Socket.IO frames being read at once, all clients together: enough to fill the inference process's rounds
+    # (this process only passes their bytes); the rest wait in their clients' slots, the newest only
+    "FRAMES_READ_AT_ONCE": 16,
     "CORS_ALLOWED_ORIGINS": None,  # Socket.IO origins: None means same-origin only; a comma list allows those
     "TRUSTED_PROXIES": 0,  # behind nginx: 1, so limits apply to X-Forwarded-For's client, not the proxy
     "ASYNC_MODE": None,  # Socket.IO's: None picks eventlet when installed (production); tests use "threading"

@@ -29,9 +29,9 @@ class SlowReads:
 
 
 def slow_down(service, monkeypatch, delay_s: float) -> SlowReads:
-    """Make ``service``'s recognizer ``delay_s`` slower for one test; the returned SlowReads counts."""
-    slow = SlowReads(service.recognizer.recognize, delay_s)
-    monkeypatch.setattr(service.recognizer, "recognize", slow)
+    """Make ``service``'s reading ``delay_s`` slower for one test; the returned SlowReads counts."""
+    slow = SlowReads(service.recognize, delay_s)
+    monkeypatch.setattr(service, "recognize", slow)
     return slow
 
 

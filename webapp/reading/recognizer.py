@@ -17,7 +17,7 @@ import numpy as np
 
 from training import decode, detector, preprocess
 from webapp.reading import detect, finding
-from webapp.errors import InvalidImageError
+from webapp.errors import DigitReaderError, InvalidImageError
 from webapp.reading.imaging import decode_image, sample_images
 
 CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (training pads 5-40%)
@@ -134,6 +134,7 @@ class Prepared:
     picture: np.ndarray | None = None  # the detector's input, float32 (H, W, 1) (training.detector.detector_input)
     scale: float = 1.0  # detector pixels per image pixel
     found: list[detect.Region] | None = None  # the hand-tuned finder's numbers, where it ran
+    answer: dict | None = None  # what ``Recognizer.recognize`` answers for it, once read
 
 
 def _run_inline(function, *args):
@@ -154,31 +155,81 @@ class Recognizer:
     ``finder``: how the numbers are found (``finding.FINDERS``: the learned ``detector``, a stored model run
     through the backend like the reader; the hand-tuned finder; or both). ``offload(function, *args)`` runs
     the CPU-heavy parts (decode, find, cut and normalise); the app passes ``eventlet.tpool.execute`` so the
-    event loop keeps serving meanwhile.
+    event loop keeps serving meanwhile. ``map(function, *columns)``, where given, runs them for several images
+    at once instead (the inference process passes a thread pool's: OpenCV and NumPy let go of the GIL).
     """
 
     def __init__(self, backend: Backend, max_pixels: int = 40_000_000, min_confidence: float = MIN_CONFIDENCE,
-                 offload=_run_inline, finder: str = FINDER, detector: str = DETECTOR):
+                 offload=_run_inline, finder: str = FINDER, detector: str = DETECTOR, map=None):
         if finder not in finding.FINDERS:
             raise ValueError(f"finder is one of {', '.join(finding.FINDERS)}. Received: {finder!r}")
         self.backend = backend
         self.max_pixels = max_pixels
         self.min_confidence = min_confidence
-        self.offload = offload
+        self.offload, self.map = offload, map
         self.finder, self.detector = finder, detector
 
     def recognize(self, data: bytes, model: str | None = None) -> dict:
-        """Image bytes -> {"numbers", "image", "model", "timing_ms"} (see the README)."""
+        """Image bytes -> {"numbers", "image", "model", "timing_ms"} (see the README); raises the image's
+        DigitReaderError (not an image, too large, an unknown model)."""
+        (answer,) = self.recognize_many([data], model)
+        if isinstance(answer, DigitReaderError):
+            raise answer
+        return answer
+
+    def recognize_many(self, images: list[bytes], model: str | None = None) -> list[dict | DigitReaderError]:
+        """Several images read together, as the inference process reads the frames of many clients: the
+        detector runs once per picture size, the reader once for every number of every image. Each image's
+        answer as ``recognize`` gives it, or the DigitReaderError that image alone raised."""
         start = time.perf_counter()
-        prepared = self.prepare(data)
+        prepared = self._map(self._decode_or_error, images)
+        good = [p for p in prepared if isinstance(p, Prepared)]
+        if good:
+            self._map(self.cut_found, good, self._number_maps(good))
+            self._read_all(good, model, start)
+        return [p.answer if isinstance(p, Prepared) else p for p in prepared]
+
+    def _map(self, function, *columns) -> list:
+        """``function`` over the rows of ``columns``: concurrently where ``map`` was given, else each offloaded."""
+        if self.map is not None:
+            return list(self.map(function, *columns))
+        return [self.offload(function, *row) for row in zip(*columns)]
+
+    def _decode_or_error(self, data: bytes):
+        try:
+            return self.decode(data)
+        except DigitReaderError as exc:  # this image's problem, not its neighbours'
+            return exc
+
+    def _number_maps(self, prepared: list[Prepared]) -> list[np.ndarray | None]:
+        """The detector's map of each picture, one run per picture size (None each where the finder needs none)."""
+        maps: list[np.ndarray | None] = [None] * len(prepared)
+        sizes: dict[tuple, list[int]] = {}
+        for i, p in enumerate(prepared):
+            if p.picture is not None:
+                sizes.setdefault(p.picture.shape, []).append(i)
+        for indices in sizes.values():
+            mark = time.perf_counter()
+            found, _ = self.backend.predict(self.detector, np.stack([prepared[i].picture for i in indices]))
+            for i, number_map in zip(indices, found):
+                maps[i] = number_map
+                prepared[i].timing["detector"] = time.perf_counter() - mark
+        return maps
+
+    def _read_all(self, prepared: list[Prepared], model: str | None, start: float) -> None:
+        """Every image's numbers through the model as one batch; each image's answer into ``answer``."""
         mark = time.perf_counter()
-        logits, info = self.backend.predict(model, prepared.batch)
-        prepared.timing["inference"] = time.perf_counter() - mark
-        numbers = self.read(prepared, logits, info)
-        prepared.timing["total"] = time.perf_counter() - start
-        return {"numbers": numbers, "image": {"width": prepared.width, "height": prepared.height},
-                "model": {"name": info.get("name"), "version": info.get("version")},
-                "timing_ms": {k: round(v * 1000, 2) for k, v in prepared.timing.items()}}
+        logits, info = self.backend.predict(model, np.concatenate([p.batch for p in prepared]))
+        seconds = time.perf_counter() - mark
+        offset = 0
+        for p in prepared:
+            rows, offset = logits[offset : offset + len(p.batch)], offset + len(p.batch)
+            p.timing["inference"] = seconds
+            numbers = self.read(p, rows, info)
+            p.timing["total"] = time.perf_counter() - start
+            p.answer = {"numbers": numbers, "image": {"width": p.width, "height": p.height},
+                        "model": {"name": info.get("name"), "version": info.get("version")},
+                        "timing_ms": {k: round(v * 1000, 2) for k, v in p.timing.items()}}
 
     def warm_up(self) -> None:
         """Decode and search one small image of each kind now, and one that is not an image.

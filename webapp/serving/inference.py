@@ -23,17 +23,23 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.errors import InferenceUnavailableError, UnknownModelError
+from webapp import errors
+from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
 
 log = logging.getLogger(__name__)
 
 
-# --- framing: a 4-byte header length, a JSON header, then the array's raw bytes -------------------
+# --- framing: a 4-byte header length, a JSON header, then the payload's raw bytes ----------------
+# The payload is a float32 array (the header has its "shape"), or image bytes end to end (the header has their
+# "lengths"), or nothing.
 
-def send_message(sock: socket.socket, header: dict, array: np.ndarray | None = None) -> None:
-    payload = b"" if array is None else np.ascontiguousarray(array, np.float32).tobytes()
-    head = json.dumps({**header, "nbytes": len(payload)}).encode()
-    sock.sendall(struct.pack(">I", len(head)) + head + payload)
+def send_message(sock: socket.socket, header: dict, payload: np.ndarray | list[bytes] | None = None) -> None:
+    if isinstance(payload, list):
+        header, payload = {**header, "lengths": [len(image) for image in payload]}, b"".join(payload)
+    elif payload is not None:
+        payload = np.ascontiguousarray(payload, np.float32).tobytes()
+    head = json.dumps({**header, "nbytes": len(payload or b"")}).encode()
+    sock.sendall(struct.pack(">I", len(head)) + head + (payload or b""))
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -47,36 +53,76 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def recv_message(sock: socket.socket) -> tuple[dict, np.ndarray | None]:
+def recv_message(sock: socket.socket) -> tuple[dict, np.ndarray | list[bytes] | None]:
     (size,) = struct.unpack(">I", _recv_exact(sock, 4))
     header = json.loads(_recv_exact(sock, size))
-    if not header["nbytes"]:  # an empty batch (no number found) still has its shape
-        return header, (np.zeros(header["shape"], np.float32) if "shape" in header else None)
-    data = np.frombuffer(_recv_exact(sock, header["nbytes"]), np.float32)
-    return header, data.reshape(header["shape"])
+    data = _recv_exact(sock, header["nbytes"]) if header["nbytes"] else b""
+    if "lengths" in header:
+        ends = np.cumsum([0] + header["lengths"])
+        return header, [data[a:b] for a, b in zip(ends[:-1], ends[1:])]
+    if "shape" in header:  # an empty batch (no number found) still has its shape
+        return header, np.frombuffer(data, np.float32).reshape(header["shape"])
+    return header, None
+
+
+def error_payload(exc: DigitReaderError) -> dict:
+    """A domain error raised in the inference process, as the web process rebuilds it (``rebuilt_error``)."""
+    return {"type": type(exc).__name__, "message": exc.message, "retry_after": exc.retry_after}
+
+
+def rebuilt_error(payload: dict) -> Exception:
+    """The domain error the inference process raised (``error_payload``); a RuntimeError for anything else."""
+    kind = getattr(errors, payload.get("type", ""), None)
+    if isinstance(kind, type) and issubclass(kind, DigitReaderError):
+        return kind(payload["message"], retry_after=payload.get("retry_after"))
+    return RuntimeError(payload.get("message", "the inference process failed"))
 
 
 # --- the inference process, seen from the web process --------------------------------------------
 
+SECONDS_PER_MB = 2.0  # more time a batch of images may take in the inference process, per MB of image files
+
+
 @dataclass
 class Job:
     model: str | None
-    batch: np.ndarray
+    batch: np.ndarray | None  # lines or pictures for the model; None for images read whole
+    images: list[bytes] | None = None  # image files to read whole (decode, find, read) in the inference process
     done: threading.Event = field(default_factory=threading.Event)
-    logits: np.ndarray | None = None
+    logits: np.ndarray | None = None  # or, for images, the recognizer's answer for each (a dict or an error)
     info: dict | None = None
     error: Exception | None = None
     abandoned: bool = False  # its caller stopped waiting: not worth running
     counted: bool = True  # still counts against max_queued
 
+    @property
+    def kind(self) -> tuple:
+        """Jobs of one kind share a batch: images for one model, or inputs of one model and shape."""
+        return ("images", self.model) if self.images is not None else (self.model, self.batch.shape[1:])
+
+    @property
+    def rows(self) -> int:
+        return len(self.images) if self.images is not None else len(self.batch)
+
+    @property
+    def image_mb(self) -> float:
+        return sum(len(image) for image in self.images or ()) / 2**20
+
 
 class ProcessBackend:
-    """Sends work to a spawned worker process; batches across callers; restarts a dead or hung worker."""
+    """Sends work to a spawned worker process; batches across callers; restarts a dead or hung worker.
+
+    With ``reader`` (the Recognizer's settings: max_pixels, min_confidence, finder, detector), the worker also
+    reads whole images (``recognize``): decoding, finding and reading happen there, several callers' images at
+    once (up to ``max_images``), and the web process only passes bytes and answers.
+    """
 
     def __init__(self, model: str | None = None, store_dir: Path | None = None, timeout_s: float = 10.0,
-                 batch_window_s: float = 0.003, max_batch: int = 64, start_timeout_s: float = 120.0,
-                 on_status=None, max_queued: int = 128, preload: tuple = ()):
-        self.model, self.store_dir, self.preload = model, store_dir, tuple(preload)
+                 batch_window_s: float = 0.0, max_batch: int = 64, start_timeout_s: float = 120.0,
+                 on_status=None, max_queued: int = 128, preload: tuple = (), reader: dict | None = None,
+                 max_images: int = 8):
+        self.model, self.store_dir, self.preload, self.reader = model, store_dir, tuple(preload), reader
+        self.max_images = max_images
         self.max_queued, self._queued, self._queued_lock = max_queued, 0, threading.Lock()
         self.timeout_s, self.batch_window_s, self.max_batch = timeout_s, batch_window_s, max_batch
         self.start_timeout_s = start_timeout_s
@@ -99,22 +145,36 @@ class ProcessBackend:
     # public API ------------------------------------------------------------------------------------
     def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
         """Queue ``batch`` and wait (green under eventlet) for its logits."""
+        job = self._wait(Job(model, batch), self.timeout_s * 2)
+        return job.logits, job.info
+
+    def recognize(self, data: bytes, model: str | None = None) -> dict:
+        """Image bytes read whole in the worker (needs ``reader``): the recognizer's answer, or its error."""
+        if self.reader is None:
+            raise RuntimeError("this ProcessBackend was started without reader settings")
+        job = Job(model, None, images=[data])
+        (answer,) = self._wait(job, self.timeout_s * 2 + SECONDS_PER_MB * job.image_mb).logits
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def _wait(self, job: Job, timeout_s: float) -> Job:
+        """Queue ``job`` (bounded by max_queued) and wait for it: done, or its error raised."""
         if self.state != "ready" and not self._ready.wait(self.timeout_s):
             raise InferenceUnavailableError(f"the model is {self.state}; try again shortly", retry_after=2)
-        job = Job(model, batch)
         with self._queued_lock:  # bounded: past max_queued jobs waiting or running, callers get 503 at once
             if self._queued >= self.max_queued:
                 raise InferenceUnavailableError(f"the server is overloaded: {self._queued} batches are waiting "
                                                 f"for the model (the limit is {self.max_queued})", retry_after=1)
             self._queued += 1
         self.jobs.put(job)
-        if not job.done.wait(self.timeout_s * 2):
+        if not job.done.wait(timeout_s):
             job.abandoned = True
-            raise InferenceUnavailableError(f"no answer from the inference process within {self.timeout_s * 2:.0f} s",
+            raise InferenceUnavailableError(f"no answer from the inference process within {timeout_s:.0f} s",
                                             retry_after=2)
         if job.error:
             raise job.error
-        return job.logits, job.info
+        return job
 
     def stop(self) -> None:
         self._stopping = True
@@ -147,6 +207,8 @@ class ProcessBackend:
             args += ["--store", str(self.store_dir)]
         for name in self.preload:
             args += ["--preload", str(name)]
+        if self.reader is not None:
+            args += ["--reader", json.dumps(self.reader)]
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
         self.process = subprocess.Popen(args, pass_fds=[child.fileno()], env=env)
         child.close()
@@ -182,8 +244,9 @@ class ProcessBackend:
                 return
 
     def _collect(self) -> list[Job]:
-        """The first waiting job plus whatever arrives within the batch window, same model and input shape (a
-        detector's pictures come in many sizes), up to max_batch rows."""
+        """The first waiting job plus what is waiting already or arrives within the batch window, of its kind
+        (same model and input shape: a detector's pictures come in many sizes; or images to read), up to
+        max_batch rows (max_images images)."""
         try:
             first = self.jobs.get(timeout=0.5)
         except queue.Empty:
@@ -193,21 +256,24 @@ class ProcessBackend:
         if first.abandoned:  # its caller gave up (a hung worker, a long restart): drop it
             self._release(first)
             return []
-        jobs, rows = [first], len(first.batch)
+        jobs, rows = [first], first.rows
+        limit = self.max_images if first.images is not None else self.max_batch
         deadline = time.monotonic() + self.batch_window_s
-        while rows < self.max_batch:
+        while rows < limit:
             try:
                 job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            if job is None or job.model != first.model or job.batch.shape[1:] != first.batch.shape[1:]:
+            if job is None or job.kind != first.kind:
                 self.jobs.put(job)  # another model's (or shape's) work waits for the next round
                 break
             jobs.append(job)
-            rows += len(job.batch)
+            rows += job.rows
         return jobs
 
     def _run(self, jobs: list[Job]) -> None:
+        if jobs[0].images is not None:
+            return self._read_images(jobs)
         batch = np.concatenate([job.batch for job in jobs]) if len(jobs) > 1 else jobs[0].batch
         send_message(self.sock, {"model": jobs[0].model, "shape": list(batch.shape)}, batch)
         header, logits = recv_message(self.sock)
@@ -221,6 +287,22 @@ class ProcessBackend:
         for job in jobs:
             self._finish(job, logits=logits[offset : offset + len(job.batch)], info=header["info"])
             offset += len(job.batch)
+
+    def _read_images(self, jobs: list[Job]) -> None:
+        """Images of several callers read in one round: each gets its answer or its own error."""
+        images = [image for job in jobs for image in job.images]
+        self.sock.settimeout(self.timeout_s + SECONDS_PER_MB * sum(job.image_mb for job in jobs))
+        send_message(self.sock, {"model": jobs[0].model, "read": True}, images)
+        header, _ = recv_message(self.sock)
+        if "error" in header:  # the whole round failed (an unknown model)
+            error = rebuilt_error(header["error"])
+            for job in jobs:
+                self._finish(job, error=error)
+            return
+        answers = iter(header["answers"])
+        for job in jobs:
+            results = [rebuilt_error(a["error"]) if "error" in a else a for a in (next(answers) for _ in job.images)]
+            self._finish(job, logits=results, info=None)
 
     # helpers ---------------------------------------------------------------------------------------
     def _finish(self, job: Job, logits=None, info=None, error=None) -> None:

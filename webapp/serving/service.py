@@ -43,6 +43,9 @@ class ReaderService:
 
     def __init__(self, backend, recognizer: Recognizer, socketio, config: dict):
         self.backend, self.recognizer, self.socketio = backend, recognizer, socketio
+        # images are read whole where the model is when the backend can (the inference process: this process
+        # only passes bytes); else here, the model's batches sent to the backend (Redis workers, tests' fakes)
+        self.recognize = backend.recognize if getattr(backend, "reader", None) is not None else recognizer.recognize
         self.slots: dict[str, Slot] = {}
         # At most this many frames are read at once, whoever sent them; other clients' frames wait in their
         # slots (the newest only) and are taken in turn. Reading every client's frame at once would share the
@@ -67,9 +70,7 @@ class ReaderService:
         def on_status(state, info):
             socketio.emit("status", status_payload(state, info), ignore_queue=True)
 
-        recognizer = reading.load(backend=make_backend(config, on_status).start(), max_pixels=config["MAX_PIXELS"],
-                                  min_confidence=config["MIN_CONFIDENCE"], finder=config["FINDER"],
-                                  detector=config["DETECTOR"],
+        recognizer = reading.load(backend=make_backend(config, on_status).start(), **reader_settings(config),
                                   offload=green.offload_for(socketio.async_mode))
         return cls(recognizer.backend, recognizer, socketio, config)
 
@@ -82,7 +83,7 @@ class ReaderService:
         self.upload_rate.check(client, "uploads")
         model = self.check_model(model)
         with self.uploads.slot(client):
-            return self.recognizer.recognize(data, model)
+            return self.recognize(data, model)
 
     def check_model(self, model: str | None) -> str | None:
         """A model a client asks for must be a name in the store, never a path: ``store.find`` also opens
@@ -167,7 +168,7 @@ class ReaderService:
         # results and errors keep flowing while Redis is down
         answer = {"seq": frame.seq, "dropped": frame.dropped_before}
         try:
-            result = self.recognizer.recognize(frame.image, frame.model)
+            result = self.recognize(frame.image, frame.model)
             self.socketio.emit("result", {**answer, **result}, to=sid, ignore_queue=True)
         except DigitReaderError as exc:
             self.socketio.emit("error", {**answer, **exc.to_payload()}, to=sid, ignore_queue=True)
@@ -208,8 +209,15 @@ def make_backend(config: dict, on_status) -> Backend:
                               batch_window_s=config["BATCH_WINDOW_MS"] / 1000, max_batch=config["MAX_BATCH"],
                               start_timeout_s=config["INFERENCE_START_TIMEOUT_S"], on_status=on_status,
                               max_queued=config["MAX_QUEUED_BATCHES"],
-                              preload=(config["DETECTOR"],) if finding.uses_map(config["FINDER"]) else ())
+                              preload=(config["DETECTOR"],) if finding.uses_map(config["FINDER"]) else (),
+                              reader=reader_settings(config), max_images=config["IMAGES_PER_ROUND"])
     raise ValueError(f"INFERENCE must be 'process', 'local' or 'redis'; received {kind!r}")
+
+
+def reader_settings(config: dict) -> dict:
+    """The Recognizer's settings from the app's, wherever it runs (here, or in the inference process)."""
+    return {"max_pixels": config["MAX_PIXELS"], "min_confidence": config["MIN_CONFIDENCE"],
+            "finder": config["FINDER"], "detector": config["DETECTOR"]}
 
 
 def status_payload(state: str, info: dict) -> dict:

@@ -1,12 +1,16 @@
-"""The inference process: ``python -m webapp.serving.worker --fd N [--model NAME] [--store DIR] [--preload NAME]``.
+"""The inference process: ``python -m webapp.serving.worker --fd N [--model NAME] [--store DIR] [--preload NAME]
+[--reader JSON]``.
 
 Started by ``webapp.serving.inference.ProcessBackend`` in a fresh interpreter. Loads the model (on the
-GPU when TensorFlow sees one), says hello, then answers batches on the inherited socket until
-it closes. TensorFlow lives here only.
+GPU when TensorFlow sees one), says hello, then answers on the inherited socket until it closes:
+batches for the model, and (with ``--reader``, the Recognizer's settings) images to read whole, several
+clients' at once, their CPU stages in a pool of threads. TensorFlow lives here only.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import signal
 import socket
@@ -15,18 +19,27 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def serve(sock: socket.socket, backend) -> None:
+READ_THREADS = 2  # decoding and finding, several images at once: OpenCV and NumPy let go of the GIL (2 cores)
+
+
+def serve(sock: socket.socket, backend, recognizer=None) -> None:
     """Answer requests until the web process closes the socket."""
-    from webapp.errors import UnknownModelError
-    from webapp.serving.inference import recv_message, send_message
+    from webapp.errors import DigitReaderError, UnknownModelError
+    from webapp.serving.inference import error_payload, recv_message, send_message
 
     while True:
         try:
-            header, batch = recv_message(sock)
+            header, payload = recv_message(sock)
         except ConnectionError:
             return
+        if header.get("read"):
+            try:
+                send_message(sock, {"answers": read_round(recognizer, payload, header.get("model"))})
+            except DigitReaderError as exc:  # the round's own problem (an unknown model): every image's answer
+                send_message(sock, {"error": error_payload(exc)})
+            continue
         try:
-            logits, info = backend.predict(header.get("model"), batch)
+            logits, info = backend.predict(header.get("model"), payload)
         except UnknownModelError as exc:
             send_message(sock, {"error": {"type": "unknown_model", "message": exc.message}})
             continue
@@ -36,6 +49,36 @@ def serve(sock: socket.socket, backend) -> None:
         send_message(sock, {"shape": list(logits.shape), "info": info}, logits)
 
 
+def read_round(recognizer, images: list[bytes], model: str | None) -> list[dict]:
+    """Each image's answer, or {"error": ...} for those that raised; an image that breaks the reader (a bug)
+    costs its own answer only: the round is read again image by image."""
+    from webapp.errors import DigitReaderError
+    from webapp.serving.inference import error_payload
+
+    try:
+        return [{"error": error_payload(a)} if isinstance(a, DigitReaderError) else a
+                for a in recognizer.recognize_many(images, model)]
+    except DigitReaderError:
+        raise
+    except Exception as exc:
+        if len(images) > 1:
+            return [read_round(recognizer, [image], model)[0] for image in images]
+        logging.getLogger(__name__).exception("reading an image failed")
+        return [{"error": {"type": "failed", "message": f"{type(exc).__name__}: {exc}"}}]
+
+
+def make_recognizer(backend, settings: dict):
+    """The worker's Recognizer over its own model, the CPU stages in a thread pool, warmed up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webapp.reading import Recognizer
+
+    pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read")
+    recognizer = Recognizer(backend, map=pool.map, **settings)
+    recognizer.warm_up()
+    return recognizer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m webapp.serving.worker")
     parser.add_argument("--fd", type=int, required=True, help="inherited socket to the web process")
@@ -43,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store")
     parser.add_argument("--preload", action="append", default=[],
                         help="another stored model to load and warm before saying hello (the number detector)")
+    parser.add_argument("--reader", type=json.loads, help="the Recognizer's settings (JSON): read whole images too")
     args = parser.parse_args(argv)
     # The web process owns this process's life: it exits when the socket closes (the web process ended or
     # replaced it) or is killed. A SIGTERM or Ctrl-C sent to the whole process group (systemd's default
@@ -62,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         info = backend.info
         for name in args.preload:  # loaded now, or the first frame would wait for it
             backend.model_info(name)
+        recognizer = make_recognizer(backend, args.reader) if args.reader is not None else None
     except Exception as exc:
         send_message(sock, {"error": {"type": "start", "message": f"{type(exc).__name__}: {exc}"}})
         return 1
     send_message(sock, {"info": info})
-    serve(sock, backend)
+    serve(sock, backend, recognizer)
     return 0
 
 
