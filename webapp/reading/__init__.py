@@ -10,20 +10,24 @@ or Socket.IO.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from webapp.reading import finding
-from webapp.reading.recognizer import DETECTOR, FINDER, Backend, Recognizer
+from webapp.reading.recognizer import DETECTOR, FINDER, READ_THREADS, Backend, Recognizer
 
-__all__ = ["Backend", "Recognizer", "load"]
+__all__ = ["READ_THREADS", "Backend", "Recognizer", "load"]
 
 
 def load(model: str | None = None, store_dir: Path | None = None, backend: Backend | None = None,
          **settings) -> Recognizer:
     """A recognizer ready to read: ``model`` (a name in the store, a folder or ``.keras`` path; None for the
     store's DEFAULT) loaded in this process, or ``backend`` as given; decoding warmed up, and for an in-process
-    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``, ``finder``, ``detector``."""
+    model every batch shape traced. ``settings``: Recognizer's ``max_pixels``, ``min_confidence``, ``offload``,
+    ``finder``, ``detector``, ``pool``. An in-process model reads with a pool of READ_THREADS threads, as the
+    inference process does."""
     if backend is None:
+        settings.setdefault("pool", ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read"))
         from training.quiet import quiet_tensorflow
 
         quiet_tensorflow()  # TensorFlow loads here, without its start-up lines (TF_CPP_MIN_LOG_LEVEL < 2 keeps them)

@@ -12,13 +12,12 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from training import decode, detector, preprocess
 from webapp.reading import detect, finding
 from webapp.errors import DigitReaderError, InvalidImageError
-from webapp.reading.imaging import decode_image, sample_images
+from webapp.reading.imaging import decode_gray, sample_images
 
 CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (training pads 5-40%)
 # numbers read with less are not reported. Chosen on validation sets with crnn-text-digits3: 0.1 against 0.3 read
@@ -26,6 +25,7 @@ CROP_PAD = 0.15  # paper kept around a number, as a fraction of its height (trai
 MIN_CONFIDENCE = 0.1
 DETECTOR = "detectors/numbers-det2"  # the store's number detector
 FINDER = "both"  # how numbers are found by default (reading.finding.FINDERS; chosen by the reader benchmark)
+READ_THREADS = 2  # a pool's threads for decoding and finding several images at once (2 cores)
 
 
 class Backend(Protocol):
@@ -155,18 +155,19 @@ class Recognizer:
     ``finder``: how the numbers are found (``finding.FINDERS``: the learned ``detector``, a stored model run
     through the backend like the reader; the hand-tuned finder; or both). ``offload(function, *args)`` runs
     the CPU-heavy parts (decode, find, cut and normalise); the app passes ``eventlet.tpool.execute`` so the
-    event loop keeps serving meanwhile. ``map(function, *columns)``, where given, runs them for several images
-    at once instead (the inference process passes a thread pool's: OpenCV and NumPy let go of the GIL).
+    event loop keeps serving meanwhile. A ``pool`` (an Executor), where given, runs them for several images
+    at once instead, and the detector's network beside them (the inference process passes a thread pool:
+    OpenCV, NumPy and TensorFlow let go of the GIL).
     """
 
     def __init__(self, backend: Backend, max_pixels: int = 40_000_000, min_confidence: float = MIN_CONFIDENCE,
-                 offload=_run_inline, finder: str = FINDER, detector: str = DETECTOR, map=None):
+                 offload=_run_inline, finder: str = FINDER, detector: str = DETECTOR, pool=None):
         if finder not in finding.FINDERS:
             raise ValueError(f"finder is one of {', '.join(finding.FINDERS)}. Received: {finder!r}")
         self.backend = backend
         self.max_pixels = max_pixels
         self.min_confidence = min_confidence
-        self.offload, self.map = offload, map
+        self.offload, self.pool = offload, pool
         self.finder, self.detector = finder, detector
 
     def recognize(self, data: bytes, model: str | None = None) -> dict:
@@ -185,15 +186,27 @@ class Recognizer:
         prepared = self._map(self._decode_or_error, images)
         good = [p for p in prepared if isinstance(p, Prepared)]
         if good:
-            self._map(self.cut_found, good, self._number_maps(good))
+            self._find_and_cut(good)
             self._read_all(good, model, start)
         return [p.answer if isinstance(p, Prepared) else p for p in prepared]
 
     def _map(self, function, *columns) -> list:
-        """``function`` over the rows of ``columns``: concurrently where ``map`` was given, else each offloaded."""
-        if self.map is not None:
-            return list(self.map(function, *columns))
+        """``function`` over the rows of ``columns``: in the pool where there is one, else each offloaded."""
+        if self.pool is not None:
+            return list(self.pool.map(function, *columns))
         return [self.offload(function, *row) for row in zip(*columns)]
+
+    def _find_and_cut(self, prepared: list[Prepared]) -> None:
+        """Every image's numbers found and cut. With a pool, the detector's network runs while the hand-tuned
+        finder searches (TensorFlow lets go of the GIL): a picture's answer comes a network's time sooner."""
+        if self.pool is not None:
+            detecting = self.pool.submit(self._number_maps, prepared)
+            self._map(self.find_classical, prepared)
+            maps = detecting.result()
+        else:
+            maps = self._number_maps(prepared)
+            self._map(self.find_classical, prepared)
+        self._map(self.cut_found, prepared, maps)
 
     def _decode_or_error(self, data: bytes):
         try:
@@ -241,6 +254,7 @@ class Recognizer:
         """
         for data in sample_images():
             prepared = self.decode(data)
+            self.find_classical(prepared)
             self.cut_found(prepared, finding.blank_map(prepared.picture) if prepared.picture is not None else None)
         try:
             self.decode(b"not an image")
@@ -250,29 +264,26 @@ class Recognizer:
     def prepare(self, data: bytes) -> Prepared:
         """Decode, find the numbers and normalise each: the model's batch and its geometry."""
         prepared = self.offload(self.decode, data)
-        number_map = None
-        if prepared.picture is not None:
-            mark = time.perf_counter()
-            maps, _ = self.backend.predict(self.detector, prepared.picture[None])
-            prepared.timing["detector"] = time.perf_counter() - mark
-            number_map = maps[0]
-        self.offload(self.cut_found, prepared, number_map)
+        self._find_and_cut([prepared])
         return prepared
 
     def decode(self, data: bytes) -> Prepared:
-        """Decode; then the detector's input and the hand-tuned finder's numbers, as the finder needs."""
+        """Decode; then the detector's input, where the finder uses it."""
         start = time.perf_counter()
-        gray = cv2.cvtColor(decode_image(data, self.max_pixels), cv2.COLOR_RGB2GRAY)
+        gray = decode_gray(data, self.max_pixels)
         prepared = Prepared(gray.shape[1], gray.shape[0], None, [], {"decode": time.perf_counter() - start}, gray)
         if finding.uses_map(self.finder):
             mark = time.perf_counter()
             prepared.picture, prepared.scale = detector.detector_input(gray)
             prepared.timing["detector_input"] = time.perf_counter() - mark
+        return prepared
+
+    def find_classical(self, prepared: Prepared) -> None:
+        """The hand-tuned finder's numbers, where the finder uses them."""
         if self.finder != "learned":
             mark = time.perf_counter()
-            prepared.found = detect.find_numbers(gray)
+            prepared.found = detect.find_numbers(prepared.gray)
             prepared.timing["detect"] = time.perf_counter() - mark
-        return prepared
 
     def cut_found(self, prepared: Prepared, number_map: np.ndarray | None) -> None:
         """The numbers found (with the detector's map where it ran), cut and normalised into ``prepared``; the

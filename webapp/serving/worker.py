@@ -19,9 +19,6 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-READ_THREADS = 2  # decoding and finding, several images at once: OpenCV and NumPy let go of the GIL (2 cores)
-
-
 def serve(sock: socket.socket, backend, recognizer=None) -> None:
     """Answer requests until the web process closes the socket."""
     from webapp.errors import DigitReaderError, UnknownModelError
@@ -71,12 +68,10 @@ def make_recognizer(backend, settings: dict):
     """The worker's Recognizer over its own model, the CPU stages in a thread pool, warmed up."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from webapp.reading import Recognizer
+    from webapp import reading
 
-    pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read")
-    recognizer = Recognizer(backend, map=pool.map, **settings)
-    recognizer.warm_up()
-    return recognizer
+    return reading.load(backend=backend, pool=ThreadPoolExecutor(reading.READ_THREADS, thread_name_prefix="read"),
+                        **settings)
 
 
 def main(argv: list[str] | None = None) -> int:
