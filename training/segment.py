@@ -37,12 +37,11 @@ def align_centres(centres: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Shift the peak centres onto the ink: a bidirectional CTC model fires a little before (or after)
     the digit's middle, by an amount that varies with the model and the line. The shift chosen puts
     the ink, column by column (``profile``, float (W,)), nearest to some centre."""
-    columns = np.arange(len(profile), dtype=np.float32)[:, None]
-
-    def cost(lead):  # ink-weighted distance of each column to its nearest centre
-        return float(profile @ np.abs(columns - (centres + lead)[None]).min(axis=1))
-
-    return centres + min(PEAK_LEADS, key=cost)
+    columns = np.arange(len(profile), dtype=np.float32)[:, None, None]
+    # every lead at once: (W, leads, n) distances -> each column's nearest centre (W, leads) -> ink-weighted cost
+    nearest = np.abs(columns - (centres[None, :] + PEAK_LEADS[:, None])[None]).min(axis=2)
+    costs = profile @ nearest
+    return centres + PEAK_LEADS[int(np.argmin(costs))]
 
 
 def group_parts(parts: np.ndarray, count: int) -> list[list[int]] | None:
