@@ -45,16 +45,16 @@ def ink_is_dark(gray: np.ndarray) -> bool:
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """Float32 (H, W) in [0, 1]: how much ink each pixel holds, background removed."""
-    img = gray.astype(np.float32)
-    if ink_is_dark(gray):
-        img = 255.0 - img
+    paper_dark = 255 - gray if ink_is_dark(gray) else gray  # uint8, ink light
+    img = paper_dark.astype(np.float32)
     # Background estimate: a grey opening wider than any stroke removes the ink and keeps
     # slow light changes (shadows, vignetting), so subtracting it flattens uneven light. Strokes scale
     # with the digits' height, the crop's height: a third of the crop's width would be narrower than the
     # stroke of a lone, boldly written 1, and the opening would hollow it into two thin lines.
     k = max(3, (gray.shape[0] // 3) | 1)
-    background = cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    ink = img - background
+    # on the uint8 image: the same minima and maxima as on floats, several times faster for a large kernel
+    background = cv2.morphologyEx(paper_dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    ink = img - background.astype(np.float32)
     peak = float(np.percentile(ink, 99.7))
     if peak < 8.0:  # no real contrast anywhere: an empty crop
         return np.zeros_like(ink)

@@ -288,27 +288,24 @@ def components(mask: np.ndarray) -> tuple[list[Box], list[Box]]:
     of the small ones left out that could be separators between digits (a thin dash, a point), if joined."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     speck = max(MIN_SPECK, min(mask.shape) // FRAME_SIDES_PER_SPECK)
-    boxes, marks = [], []
-    for x, y, w, h, area in stats[1:count]:
-        box = Box(int(x), int(y), int(w), int(h))
-        if not _is_speck(box, int(area), speck) and not _is_line_or_bar(box, int(area), mask.shape[0]):
-            boxes.append(box)
-        elif area >= speck**2 and box.h <= box.w * RULED_LINE_ASPECT:  # not grain, nor a frame's edge
-            marks.append(box)
-    return boxes, marks
+    x, y, w, h, area = stats[1:count].T.astype(np.int64)  # every component at once: a frame holds hundreds of specks
+    kept = ~_specks(h, area, speck) & ~_lines_or_bars(w, h, area, mask.shape[0])
+    small = ~kept & (area >= speck**2) & (h <= w * RULED_LINE_ASPECT)  # not grain, nor a frame's edge
+    return ([Box(int(x[i]), int(y[i]), int(w[i]), int(h[i])) for i in np.flatnonzero(kept)],
+            [Box(int(x[i]), int(y[i]), int(w[i]), int(h[i])) for i in np.flatnonzero(small)])
 
 
-def _is_speck(box: Box, area: int, speck: int) -> bool:
+def _specks(h: np.ndarray, area: np.ndarray, speck: int) -> np.ndarray:
     """Specks, sensor noise, paper grain: under MIN_SPECKS ``speck`` px tall, or of under MIN_SPECKS specks' area."""
-    return box.h < speck * MIN_SPECKS or area < speck**2 * MIN_SPECKS
+    return (h < speck * MIN_SPECKS) | (area < speck**2 * MIN_SPECKS)
 
 
-def _is_line_or_bar(box: Box, area: int, image_height: int) -> bool:
-    """Ruled lines, frame edges, solid bars (``area``: the component's ink pixels)."""
-    ruled_line = box.w > RULED_LINE_ASPECT * box.h
-    frame_edge = box.h > FRAME_EDGE_HEIGHT * image_height and image_height > FRAME_EDGE_MIN_IMAGE
-    solid_bar = area > SOLID_BAR_FILL * box.w * box.h and box.w > SOLID_BAR_ASPECT * box.h
-    return ruled_line or frame_edge or solid_bar
+def _lines_or_bars(w: np.ndarray, h: np.ndarray, area: np.ndarray, image_height: int) -> np.ndarray:
+    """Ruled lines, frame edges, solid bars (``area``: each component's ink pixels)."""
+    ruled_line = w > RULED_LINE_ASPECT * h
+    frame_edge = (h > FRAME_EDGE_HEIGHT * image_height) & (image_height > FRAME_EDGE_MIN_IMAGE)
+    solid_bar = (area > SOLID_BAR_FILL * w * h) & (w > SOLID_BAR_ASPECT * h)
+    return ruled_line | frame_edge | solid_bar
 
 
 def _stacked(a: Box, b: Box) -> bool:
