@@ -130,14 +130,14 @@ class LocalBackend:
             outputs.append(runs[size](np.asarray(chunk, np.float32)).numpy()[: len(batch[start : start + sizes[-1]])])
         return np.concatenate(outputs)
 
-    def predict(self, model: str | None, batch: np.ndarray) -> tuple[np.ndarray, dict]:
-        """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one, each
-        digit read is weighed again by it (``training.rescore``). For a detector: pictures (n, H, W, 1) ->
-        number maps (n, H/4, W/4, 1)."""
+    def predict(self, model: str | None, batch: np.ndarray, rescore: bool = True) -> tuple[np.ndarray, dict]:
+        """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one (and
+        ``rescore``), each digit read is weighed again by it (``training.rescore``). For a detector: pictures
+        (n, H, W, 1) -> number maps (n, H/4, W/4, 1)."""
         runs, info, output_shape, rescorer = self._load(model)
         if DETECTOR_RUN in runs:
             return runs[DETECTOR_RUN](np.asarray(batch, np.float32)).numpy(), info
         if not len(batch):  # nothing found in the image: no need to run the model
             return np.zeros((0,) + output_shape, np.float32), info
         logits = self._run_padded(runs, batch, BATCH_SIZES, INPUT_SHAPE, XLA_BATCH_SIZES)
-        return (logits if rescorer is None else rescorer(batch, logits)), info
+        return (logits if rescorer is None or not rescore else rescorer(batch, logits)), info

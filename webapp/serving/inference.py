@@ -94,6 +94,9 @@ class Job:
     error: Exception | None = None
     abandoned: bool = False  # its caller stopped waiting: not worth running
     counted: bool = True  # still counts against max_queued
+    queued_at: float = field(default_factory=time.perf_counter)
+    sent_at: float = 0.0  # when its round went to the worker
+    answered_at: float = 0.0
 
     @property
     def kind(self) -> tuple:
@@ -156,6 +159,9 @@ class ProcessBackend:
         (answer,) = self._wait(job, self.timeout_s * 2 + SECONDS_PER_MB * job.image_mb).logits
         if isinstance(answer, Exception):
             raise answer
+        # the worker's own stages, and this side's: waiting for a round, the round there and back
+        answer["timing_ms"].update(queue=round((job.sent_at - job.queued_at) * 1000, 2),
+                                   round=round((job.answered_at - job.sent_at) * 1000, 2))
         return answer
 
     def _wait(self, job: Job, timeout_s: float) -> Job:
@@ -292,8 +298,11 @@ class ProcessBackend:
         """Images of several callers read in one round: each gets its answer or its own error."""
         images = [image for job in jobs for image in job.images]
         self.sock.settimeout(self.timeout_s + SECONDS_PER_MB * sum(job.image_mb for job in jobs))
+        sent_at = time.perf_counter()
         send_message(self.sock, {"model": jobs[0].model, "read": True}, images)
         header, _ = recv_message(self.sock)
+        for job in jobs:
+            job.sent_at, job.answered_at = sent_at, time.perf_counter()
         if "error" in header:  # the whole round failed (an unknown model)
             error = rebuilt_error(header["error"])
             for job in jobs:
