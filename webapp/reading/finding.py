@@ -22,6 +22,14 @@ def uses_map(finder: str) -> bool:
     return finder != "classical"
 
 
+def needs_search(finder: str, number_map: np.ndarray | None = None) -> bool:
+    """Must the hand-tuned finder search the picture? Not for ``learned``; nor for ``both`` when the map (where
+    known) is below SUPPORT everywhere: it would keep none of the finder's numbers."""
+    if finder == "learned":
+        return False
+    return finder == "classical" or number_map is None or float(detector.sigmoid(number_map.max())) >= SUPPORT
+
+
 def blank_map(picture: np.ndarray) -> np.ndarray:
     """The detector's answer for a picture (H, W, 1) with no number: (H/4, W/4, 1), sure of nothing."""
     return np.full((picture.shape[0] // detector.STRIDE, picture.shape[1] // detector.STRIDE, 1), -8.0, np.float32)

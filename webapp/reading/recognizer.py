@@ -197,15 +197,20 @@ class Recognizer:
         return [self.offload(function, *row) for row in zip(*columns)]
 
     def _find_and_cut(self, prepared: list[Prepared]) -> None:
-        """Every image's numbers found and cut. With a pool, the detector's network runs while the hand-tuned
-        finder searches (TensorFlow lets go of the GIL): a picture's answer comes a network's time sooner."""
-        if self.pool is not None:
-            detecting = self.pool.submit(self._number_maps, prepared)
-            self._map(self.find_classical, prepared)
-            maps = detecting.result()
-        else:
+        """Every image's numbers found and cut. In a pool the detector's network runs while the hand-tuned
+        finder searches (TensorFlow lets go of the GIL), and the finder skips the images whose map, if done by
+        then, sees no number (``finding.needs_search``); without one, the maps first."""
+        if self.pool is None:
             maps = self._number_maps(prepared)
-            self._map(self.find_classical, prepared)
+            self._map(self.find_classical, prepared, maps)
+        else:
+            detecting = self.pool.submit(self._number_maps, prepared)
+
+            def find(index: int) -> None:
+                self.find_classical(prepared[index], detecting.result()[index] if detecting.done() else None)
+
+            self._map(find, range(len(prepared)))
+            maps = detecting.result()
         self._map(self.cut_found, prepared, maps)
 
     def _decode_or_error(self, data: bytes):
@@ -278,12 +283,15 @@ class Recognizer:
             prepared.timing["detector_input"] = time.perf_counter() - mark
         return prepared
 
-    def find_classical(self, prepared: Prepared) -> None:
-        """The hand-tuned finder's numbers, where the finder uses them."""
-        if self.finder != "learned":
+    def find_classical(self, prepared: Prepared, number_map: np.ndarray | None = None) -> None:
+        """The hand-tuned finder's numbers, where the finder uses them (and, given the detector's map, where
+        it sees a number)."""
+        if finding.needs_search(self.finder, number_map):
             mark = time.perf_counter()
             prepared.found = detect.find_numbers(prepared.gray)
             prepared.timing["detect"] = time.perf_counter() - mark
+        elif self.finder != "learned":
+            prepared.found = []
 
     def cut_found(self, prepared: Prepared, number_map: np.ndarray | None) -> None:
         """The numbers found (with the detector's map where it ran), cut and normalised into ``prepared``; the

@@ -18,13 +18,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from webapp import errors
-from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
+from webapp.errors import DigitReaderError, InferenceUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +71,67 @@ def error_payload(exc: DigitReaderError) -> dict:
     return {"type": type(exc).__name__, "message": exc.message, "retry_after": exc.retry_after}
 
 
-def rebuilt_error(payload: dict) -> Exception:
-    """The domain error the inference process raised (``error_payload``); a RuntimeError for anything else."""
+def rebuilt_error(payload: dict, otherwise=RuntimeError) -> Exception:
+    """The domain error the inference process raised (``error_payload``); ``otherwise`` for anything else (a bug
+    there: RuntimeError, an internal error for the client)."""
     kind = getattr(errors, payload.get("type", ""), None)
     if isinstance(kind, type) and issubclass(kind, DigitReaderError):
         return kind(payload["message"], retry_after=payload.get("retry_after"))
-    return RuntimeError(payload.get("message", "the inference process failed"))
+    return otherwise(payload.get("message", "the inference process failed"))
 
 
 # --- the inference process, seen from the web process --------------------------------------------
 
 SECONDS_PER_MB = 2.0  # more time a batch of images may take in the inference process, per MB of image files
+ROUNDS_IN_FLIGHT = 2  # rounds sent before the first is answered: the worker reads one while it answers another
+
+
+class _Link:
+    """The rounds in flight on one worker's socket, in the order sent (the worker answers in that order), and
+    whether the link failed. Shared by the dispatcher (sends) and the receiver (answers)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.failure = sock, None
+        self.rounds: deque[tuple[list[Job], float]] = deque()  # (jobs, seconds its answer may take)
+        self.changed = threading.Condition()
+
+    def add(self, jobs: list[Job], timeout_s: float) -> None:
+        with self.changed:
+            self.rounds.append((jobs, timeout_s))
+            self.changed.notify_all()
+
+    def wait_for_room(self) -> bool:
+        """Until fewer than ROUNDS_IN_FLIGHT rounds are out; False if the link failed."""
+        with self.changed:
+            while self.failure is None and len(self.rounds) >= ROUNDS_IN_FLIGHT:
+                self.changed.wait(0.5)
+            return self.failure is None
+
+    def head(self) -> tuple[list[Job], float] | None:
+        """The oldest round in flight, once there is one; None if the link failed."""
+        with self.changed:
+            while self.failure is None and not self.rounds:
+                self.changed.wait(0.5)
+            return self.rounds[0] if self.failure is None else None
+
+    def pop(self) -> None:
+        with self.changed:
+            self.rounds.popleft()
+            self.changed.notify_all()
+
+    def fail(self, exc: Exception) -> None:
+        with self.changed:
+            if self.failure is None:
+                self.failure = exc
+            self.changed.notify_all()
+
+    def drain(self) -> list[list[Job]]:
+        """The rounds never answered (the link closed)."""
+        with self.changed:
+            self.failure = self.failure or ConnectionError("closed")
+            rounds, self.rounds = [jobs for jobs, _ in self.rounds], deque()
+            self.changed.notify_all()
+            return rounds
 
 
 @dataclass
@@ -201,7 +252,6 @@ class ProcessBackend:
             self._dispatch_until_failure()
             if not self._stopping:
                 self.restarts += 1
-                self._set_state("restarting", self.info)
 
     def _spawn(self) -> None:
         self._kill()
@@ -227,27 +277,47 @@ class ProcessBackend:
         self._set_state("ready", self.info)
 
     def _dispatch_until_failure(self) -> None:
-        while not self._stopping:
-            jobs = self._collect()
-            if self.process.poll() is not None:  # died while idle: replace it before anyone waits on it
-                log.error("inference process exited with %s; restarting it", self.process.returncode)
-                self._ready.clear()
-                for job in jobs:
-                    self.jobs.put(job)
-                return
-            if not jobs:
-                continue
-            try:
-                self.sock.settimeout(self.timeout_s)
-                self._run(jobs)
-            except Exception as exc:
-                # died (EOF), hung (timeout) or answered nonsense: these callers get an error, the worker is replaced
-                log.error("inference process failed (%s); restarting it", exc)
-                self._ready.clear()
+        """Send rounds while the worker reads: up to ROUNDS_IN_FLIGHT at once (it works on the next while it
+        answers the last); a receiver takes the answers, which come in order. Returns when the worker died or
+        hung: every caller of a round in flight gets an error, and the worker is replaced."""
+        link = _Link(self.sock)
+        threading.Thread(target=self._receive, args=(link,), name="inference-receiver", daemon=True).start()
+        try:
+            while not self._stopping and link.wait_for_room():
+                jobs = self._collect()
+                if self.process.poll() is not None:  # died while idle: replace it before anyone waits on it
+                    log.error("inference process exited with %s; restarting it", self.process.returncode)
+                    for job in jobs:
+                        self.jobs.put(job)
+                    return
+                if jobs:
+                    self._send(link, jobs)
+        except Exception as exc:  # sending failed: the worker is gone or stuck
+            link.fail(exc)
+        finally:
+            if not self._stopping:  # callers from now on wait for the new worker instead of queueing for this one
+                self._set_state("restarting", self.info)
+            if link.failure is not None:
+                log.error("inference process failed (%s); restarting it", link.failure)
+            self._kill()  # the receiver's recv ends
+            for jobs in link.drain():
                 for job in jobs:
                     self._finish(job, error=InferenceUnavailableError("the inference process stopped; it is being "
                                                                       "restarted, try again shortly", retry_after=2))
-                return
+
+    def _receive(self, link: "_Link") -> None:
+        """The answers of the rounds in flight, in order, each to its callers; a death, a hang (no answer within
+        the round's time) or nonsense fails the link."""
+        try:
+            while (head := link.head()) is not None:
+                jobs, timeout_s = head
+                link.sock.settimeout(timeout_s)
+                header, payload = recv_message(link.sock)
+                link.pop()
+                self._answer(jobs, header, payload)
+        except Exception as exc:
+            link.fail(exc)
+            self.jobs.put(None)  # wake the dispatcher: it replaces the worker at once
 
     def _collect(self) -> list[Job]:
         """The first waiting job plus what is waiting already or arrives within the batch window, of its kind
@@ -277,41 +347,39 @@ class ProcessBackend:
             rows += job.rows
         return jobs
 
-    def _run(self, jobs: list[Job]) -> None:
+    def _send(self, link: "_Link", jobs: list[Job]) -> None:
+        """One round to the worker: images to read whole, or one batch for the model."""
         if jobs[0].images is not None:
-            return self._read_images(jobs)
+            images = [image for job in jobs for image in job.images]
+            link.add(jobs, self.timeout_s + SECONDS_PER_MB * sum(job.image_mb for job in jobs))
+            sent_at = time.perf_counter()
+            for job in jobs:
+                job.sent_at = sent_at
+            send_message(link.sock, {"model": jobs[0].model, "read": True}, images)
+            return
         batch = np.concatenate([job.batch for job in jobs]) if len(jobs) > 1 else jobs[0].batch
-        send_message(self.sock, {"model": jobs[0].model, "shape": list(batch.shape)}, batch)
-        header, logits = recv_message(self.sock)
-        if "error" in header:
-            error = UnknownModelError(header["error"]["message"]) if header["error"]["type"] == "unknown_model" \
-                else InferenceUnavailableError(header["error"]["message"])
+        link.add(jobs, self.timeout_s)
+        send_message(link.sock, {"model": jobs[0].model, "shape": list(batch.shape)}, batch)
+
+    def _answer(self, jobs: list[Job], header: dict, payload) -> None:
+        """A round's answer to its callers: each its rows of logits, or each image's answer or error."""
+        answered_at = time.perf_counter()
+        if "error" in header:  # the whole round failed (an unknown model, a batch the model refused)
+            error = rebuilt_error(header["error"], otherwise=InferenceUnavailableError)
             for job in jobs:
                 self._finish(job, error=error)
+            return
+        if "answers" in header:
+            answers = iter(header["answers"])
+            for job in jobs:
+                job.answered_at = answered_at
+                self._finish(job, logits=[rebuilt_error(a["error"]) if "error" in a else a
+                                          for a in (next(answers) for _ in job.images)])
             return
         offset = 0
         for job in jobs:
-            self._finish(job, logits=logits[offset : offset + len(job.batch)], info=header["info"])
+            self._finish(job, logits=payload[offset : offset + len(job.batch)], info=header["info"])
             offset += len(job.batch)
-
-    def _read_images(self, jobs: list[Job]) -> None:
-        """Images of several callers read in one round: each gets its answer or its own error."""
-        images = [image for job in jobs for image in job.images]
-        self.sock.settimeout(self.timeout_s + SECONDS_PER_MB * sum(job.image_mb for job in jobs))
-        sent_at = time.perf_counter()
-        send_message(self.sock, {"model": jobs[0].model, "read": True}, images)
-        header, _ = recv_message(self.sock)
-        for job in jobs:
-            job.sent_at, job.answered_at = sent_at, time.perf_counter()
-        if "error" in header:  # the whole round failed (an unknown model)
-            error = rebuilt_error(header["error"])
-            for job in jobs:
-                self._finish(job, error=error)
-            return
-        answers = iter(header["answers"])
-        for job in jobs:
-            results = [rebuilt_error(a["error"]) if "error" in a else a for a in (next(answers) for _ in job.images)]
-            self._finish(job, logits=results, info=None)
 
     # helpers ---------------------------------------------------------------------------------------
     def _finish(self, job: Job, logits=None, info=None, error=None) -> None:

@@ -19,31 +19,55 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def serve(sock: socket.socket, backend, recognizer=None) -> None:
-    """Answer requests until the web process closes the socket."""
-    from webapp.errors import DigitReaderError, UnknownModelError
-    from webapp.serving.inference import error_payload, recv_message, send_message
+ROUNDS_AT_ONCE = 2  # rounds read at the same time (the web process sends up to inference.ROUNDS_IN_FLIGHT)
 
+
+def serve(sock: socket.socket, backend, recognizer=None) -> None:
+    """Answer requests until the web process closes the socket: each in a round thread, the answers sent in the
+    order the requests came (the web process matches them so)."""
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webapp.serving.inference import recv_message
+
+    answers: queue.Queue = queue.Queue()
+    threading.Thread(target=send_answers, args=(sock, answers), name="answers", daemon=True).start()
+    rounds = ThreadPoolExecutor(ROUNDS_AT_ONCE, thread_name_prefix="round")
     while True:
         try:
             header, payload = recv_message(sock)
         except ConnectionError:
+            answers.put(None)
             return
-        if header.get("read"):
-            try:
-                send_message(sock, {"answers": read_round(recognizer, payload, header.get("model"))})
-            except DigitReaderError as exc:  # the round's own problem (an unknown model): every image's answer
-                send_message(sock, {"error": error_payload(exc)})
-            continue
+        answers.put(rounds.submit(answer, backend, recognizer, header, payload))
+
+
+def send_answers(sock: socket.socket, answers) -> None:
+    """Each round's answer, once done, in the order the rounds came."""
+    from webapp.serving.inference import send_message
+
+    while (done := answers.get()) is not None:
         try:
-            logits, info = backend.predict(header.get("model"), payload)
-        except UnknownModelError as exc:
-            send_message(sock, {"error": {"type": "unknown_model", "message": exc.message}})
-            continue
-        except Exception as exc:  # report, keep serving: one bad batch must not kill the others' model
-            send_message(sock, {"error": {"type": "failed", "message": f"{type(exc).__name__}: {exc}"}})
-            continue
-        send_message(sock, {"shape": list(logits.shape), "info": info}, logits)
+            send_message(sock, *done.result())
+        except OSError:  # the web process closed the socket
+            return
+
+
+def answer(backend, recognizer, header: dict, payload) -> tuple:
+    """One request's answer (header, payload): images read whole, or a batch's logits; errors as answers."""
+    from webapp.errors import DigitReaderError
+    from webapp.serving.inference import error_payload
+
+    try:
+        if header.get("read"):
+            return {"answers": read_round(recognizer, payload, header.get("model"))}, None
+        logits, info = backend.predict(header.get("model"), payload)
+        return {"shape": list(logits.shape), "info": info}, logits
+    except DigitReaderError as exc:  # the round's own problem (an unknown model): every image's answer
+        return {"error": error_payload(exc)}, None
+    except Exception as exc:  # report, keep serving: one bad batch must not kill the others' model
+        return {"error": {"type": "failed", "message": f"{type(exc).__name__}: {exc}"}}, None
 
 
 def read_round(recognizer, images: list[bytes], model: str | None) -> list[dict]:
