@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import exit_on_sigterm, machine_info, machine_line, markdown_table, stats, write_results
-from tests.support.digit_paper import GLYPH_ADVANCE, glyph_strokes
+from tests.support.browser import Hand, write_on_pad
 from tests.support.servers import Gunicorn, ServerError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,46 +93,6 @@ ENCODE = """async (rounds) => {
 }"""
 
 
-class Pointer:
-    """Strokes with the mouse, or with one finger through the DevTools protocol (Playwright taps only)."""
-
-    def __init__(self, page, touch: bool):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page) if touch else None
-
-    def stroke(self, points) -> None:
-        if self.cdp is None:
-            self.page.mouse.move(*points[0])
-            self.page.mouse.down()
-            for point in points[1:]:
-                self.page.mouse.move(*point, steps=8)
-            self.page.mouse.up()
-            return
-        self.touch("touchStart", points[0])
-        for start, end in zip(points, points[1:]):
-            for step in range(1, 9):
-                t = step / 8
-                self.touch("touchMove", (start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t))
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-    def touch(self, kind: str, point) -> None:
-        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
-
-
-def write_number(page, pointer: Pointer, text: str, share: float = HEIGHT_SHARE) -> None:
-    """``text`` across the middle of the pad, ``share`` of its height tall, pen-up after the last stroke."""
-    box = page.locator("#draw-canvas").bounding_box()
-    height = share * box["height"]
-    width = (len(text) - 1) * GLYPH_ADVANCE * height + 0.6 * height
-    if width > 0.9 * box["width"]:  # a narrow pad: smaller digits, as a person would write
-        height *= 0.9 * box["width"] / width
-        width = 0.9 * box["width"]
-    left = box["x"] + (box["width"] - width) / 2
-    top = box["y"] + (box["height"] - height) / 2
-    for stroke in glyph_strokes(text, left, top, height):
-        pointer.stroke(stroke)
-
-
 def wait_final(page) -> dict | None:
     deadline = time.monotonic() + ANSWER_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -151,13 +111,13 @@ def run_profile(browser, url: str, name: str, drawings: int) -> dict:
         page.goto(url + "/")
         page.wait_for_selector('#status[data-state="ready"]', timeout=60_000)
         page.evaluate(HOOKS)
-        pointer = Pointer(page, touch)
+        pointer = Hand(page, touch)
         runs, missed = [], 0
         for i in range(drawings):
             page.click("#clear")
             time.sleep(0.3)
             page.evaluate(RESET)
-            write_number(page, pointer, NUMBERS[i % len(NUMBERS)])
+            write_on_pad(page, pointer, NUMBERS[i % len(NUMBERS)], HEIGHT_SHARE)
             final = wait_final(page)  # the pointer stays where the last stroke ended
             if final is None:
                 missed += 1

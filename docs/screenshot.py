@@ -21,6 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # a script in docs/: the repository's packages
 
+from tests.support.browser import Hand  # noqa: E402
 from tests.support.servers import Gunicorn, ServerError  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,27 +47,7 @@ def smooth(line: list[tuple[float, float]], rounds: int = 2) -> list[tuple[float
     return line
 
 
-class Pen:
-    """Strokes with the mouse, or with a finger (touch events through the DevTools protocol)."""
-
-    def __init__(self, page, touch: bool):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page) if touch else None
-
-    def stroke(self, points) -> None:
-        if self.cdp is None:
-            self.page.mouse.move(*points[0])
-            self.page.mouse.down()
-            for point in points[1:]:
-                self.page.mouse.move(*point, steps=3)
-            self.page.mouse.up()
-            return
-        for kind, point in [("touchStart", points[0]), *(("touchMove", point) for point in points[1:])]:
-            self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-
-def write_number(page, text: str, pen: Pen) -> None:
+def write_number(page, text: str, pen: Hand) -> None:
     """Write ``text`` across the middle of #draw-canvas, slanted a little to the right, 55% of the pad's height
     tall or less where the pad is narrow."""
     box = page.locator("#draw-canvas").bounding_box()
@@ -96,7 +77,7 @@ def take(url: str, shots: dict[str, Path]) -> None:
             page = context.new_page()
             page.goto(url + "/")
             expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=60_000)
-            write_number(page, NUMBER, Pen(page, touch))
+            write_number(page, NUMBER, Hand(page, touch))
             expect(page.locator("#draw-result")).to_have_text(NUMBER, timeout=30_000)
             expect(page.locator("#draw-result")).to_have_attribute("aria-busy", "false")
             if not touch:

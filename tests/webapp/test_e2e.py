@@ -8,137 +8,38 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tests.support.digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo, y4m
-from tests.support.servers import Gunicorn, ServerError
+from tests.support.browser import WEBCAM_NUMBER, camera_clip, chromium, opened, served
+from tests.support.digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo
 
 pytestmark = pytest.mark.e2e
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = "/usr/bin/chromium"
-READY_TIMEOUT_S = 120
-UI_TIMEOUT_MS = 30_000
 
 
-# --- the server -----------------------------------------------------------------------------------
+# --- the server and the browser -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """gunicorn as the README serves it, ready; stopped afterwards (SIGTERM, SIGKILL after 20 s)."""
-    running = Gunicorn(log_path=tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", stop_grace_s=20.0).start()
-    try:
-        try:
-            running.wait_ready(READY_TIMEOUT_S)
-        except ServerError as exc:
-            pytest.fail(f"gunicorn did not get ready (log {running.log_path}): {exc}")
+    with served(tmp_path_factory.mktemp("gunicorn")) as running:
         yield running
-    finally:
-        running.stop()
-
-
-# --- the browser ----------------------------------------------------------------------------------
-
-WEBCAM_NUMBER = "4071"
 
 
 @pytest.fixture(scope="module")
-def fake_camera(tmp_path_factory) -> Path:
-    """A .y4m clip of a handwritten number on paper held (slightly shakily) in front of the camera."""
-    base = photo(WEBCAM_NUMBER, size=(640, 480), height=90, seed=3)
-    frames = []
-    for i in range(12):
-        dx, dy = int(round(3 * np.sin(i / 2))), int(round(2 * np.cos(i / 3)))
-        frames.append(np.roll(base, (dy, dx), axis=(0, 1)))
-    path = tmp_path_factory.mktemp("camera") / "number.y4m"
-    path.write_bytes(y4m(frames, fps=15))
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(fake_camera):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={fake_camera}"])
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class UI:
-    page: object
-    server: Gunicorn
-    errors: list = field(default_factory=list)
-    console_errors: list = field(default_factory=list)
-
-    def assert_no_script_errors(self) -> None:
-        """No uncaught exception, and nothing blocked by the Content-Security-Policy."""
-        assert not self.errors, f"the page raised: {self.errors}"
-        blocked = [m for m in self.console_errors if "Content Security Policy" in m or "Refused to" in m]
-        assert not blocked, f"blocked by the CSP: {blocked}"
-
-    def painted_pixels(self, locator) -> int:
-        """How many pixels of a canvas are not transparent (an overlay with boxes drawn has many)."""
-        return locator.evaluate("""canvas => {
-            if (!canvas.width || !canvas.height) return 0;
-            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            let painted = 0;
-            for (let i = 3; i < data.length; i += 4) if (data[i]) painted += 1;
-            return painted;
-        }""")
-
-    def wait_painted(self, locator, timeout_s: float = 10.0) -> int:
-        deadline = time.monotonic() + timeout_s
-        while (painted := self.painted_pixels(locator)) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return painted
-
-
-def diagnose(view: UI, tmp_path: Path) -> None:
-    """After a failure: a screenshot into tmp_path, the page's errors and the tail of gunicorn's log."""
-    shot = tmp_path / "failure.png"
-    try:
-        view.page.screenshot(path=str(shot), full_page=True)
-        print(f"\nscreenshot of the failure: {shot}")
-    except Exception as exc:  # the page may be gone
-        print(f"\nno screenshot: {exc}")
-    print(f"page errors: {view.errors}\nconsole errors: {view.console_errors}")
-    print(f"--- gunicorn log ({view.server.log_path}) ---\n{view.server.log_tail(60)}")
+def browser(tmp_path_factory):
+    with chromium(camera_clip(tmp_path_factory.mktemp("camera"))) as launched:
+        yield launched
 
 
 @pytest.fixture
 def ui(browser, server, request, tmp_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    view = UI(page, server)
-    page.on("pageerror", lambda error: view.errors.append(str(error)))
-    page.on("console", lambda message: view.console_errors.append(message.text) if message.type == "error" else None)
-    try:
-        page.goto(server.url + "/")
-        expect(page.locator("#status")).to_have_attribute("data-state", "ready", timeout=UI_TIMEOUT_MS)
-    except Exception:
-        diagnose(view, tmp_path)
-        context.close()
-        raise
-    yield view
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        diagnose(view, tmp_path)
-    context.close()
+    with opened(browser, server, tmp_path, request, {"viewport": {"width": 1280, "height": 900}}) as view:
+        yield view
 
 
 # --- tests ----------------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ import urllib.request
 import numpy as np
 import pytest
 
+from tests.support.browser import WEBCAM_NUMBER, served
 from tests.support.digit_paper import centred, encode
-from tests.support.servers import Gunicorn, ServerError
-from tests.webapp.test_e2e import READY_TIMEOUT_S
-from tests.webapp.test_e2e_page import WEBCAM_NUMBER, browser, opened, upload_file, wait_read, write  # noqa: F401
+from tests.webapp.test_e2e_page import browser, opened, upload_file, wait_read, write  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +29,12 @@ KEPT = ("image of this number", "text you type", "text that was read", "the mode
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """gunicorn with a corrections store of its own, and room for every test's corrections from 127.0.0.1."""
+    """A corrections store of its own, and room for every test's corrections from 127.0.0.1."""
     folder = tmp_path_factory.mktemp("corrections-server")
-    env = {"DIGIT_READER_CORRECTIONS_DB": str(folder / "corrections.sqlite3"),
-           "DIGIT_READER_CORRECTIONS_PER_MINUTE": "10000", "DIGIT_READER_CORRECTION_BURST": "1000"}
-    running = Gunicorn(env=env, log_path=folder / "gunicorn.log", stop_grace_s=20.0).start()
-    try:
-        try:
-            running.wait_ready(READY_TIMEOUT_S)
-        except ServerError as exc:
-            pytest.fail(f"gunicorn did not get ready (log {running.log_path}): {exc}")
+    with served(folder, {"DIGIT_READER_CORRECTIONS_DB": str(folder / "corrections.sqlite3"),
+                         "DIGIT_READER_CORRECTIONS_PER_MINUTE": "10000",
+                         "DIGIT_READER_CORRECTION_BURST": "1000"}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(params=["desktop", "phone"])

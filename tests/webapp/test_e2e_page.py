@@ -16,16 +16,15 @@ import re
 import struct
 import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.support.digit_paper import GLYPH_ADVANCE, centred, encode, glyph_strokes, photo, y4m
-from tests.support.servers import Gunicorn, ServerError
-from tests.webapp.test_e2e import CHROMIUM, READY_TIMEOUT_S, UI, UI_TIMEOUT_MS, diagnose
+from tests.support.browser import WEBCAM_NUMBER, Hand, camera_clip, chromium, served, write_on_pad
+from tests.support.browser import opened as opened_in
+from tests.support.digit_paper import centred, encode, photo
 
 pytestmark = pytest.mark.e2e
 
@@ -39,66 +38,28 @@ DEVICES = {
               "is_mobile": True},
 }
 LANDSCAPE = {"width": 844, "height": 390}
-WEBCAM_NUMBER = "4071"
 
 
 # --- the server and the browser ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """gunicorn as the README serves it; corrections (none are sent here) go to a file of the test's own."""
+    """Corrections (none are sent here) go to a file of the test's own."""
     folder = tmp_path_factory.mktemp("page-server")
-    running = Gunicorn(env={"DIGIT_READER_CORRECTIONS_DB": str(folder / "corrections.sqlite3")},
-                       log_path=folder / "gunicorn.log", stop_grace_s=20.0).start()
-    try:
-        try:
-            running.wait_ready(READY_TIMEOUT_S)
-        except ServerError as exc:
-            pytest.fail(f"gunicorn did not get ready (log {running.log_path}): {exc}")
+    with served(folder, {"DIGIT_READER_CORRECTIONS_DB": str(folder / "corrections.sqlite3")}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    base = photo(WEBCAM_NUMBER, size=(640, 480), height=90, seed=3)
-    camera = tmp_path_factory.mktemp("camera") / "number.y4m"
-    camera.write_bytes(y4m([np.roll(base, (int(2 * np.cos(i / 3)), int(3 * np.sin(i / 2))), axis=(0, 1))
-                            for i in range(12)], fps=15))
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera}"])
-        yield chromium
-        chromium.close()
+    with chromium(camera_clip(tmp_path_factory.mktemp("camera"))) as launched:
+        yield launched
 
 
-@contextmanager
 def opened(browser, server, device: str, tmp_path: Path, request, path: str = "/", ready: bool = True):
-    """A fresh context of ``device`` on ``path``; a screenshot and the logs when the test failed."""
-    context = browser.new_context(**DEVICES[device], accept_downloads=True)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    view = UI(page, server)
-    view.device = device
-    page.on("pageerror", lambda error: view.errors.append(str(error)))
-    page.on("console", lambda message: view.console_errors.append(message.text) if message.type == "error" else None)
-    try:
-        page.goto(server.url + path)
-        if ready:
-            expect(page.locator("#status")).to_have_attribute("data-state", "ready")
-        yield view
-    except BaseException:
-        diagnose(view, tmp_path)
-        raise
-    finally:
-        context.close()
+    """A fresh context of ``device`` on ``path`` (``browser.opened``), downloads and the clipboard allowed."""
+    return opened_in(browser, server, tmp_path, request, {**DEVICES[device], "accept_downloads": True}, path, ready,
+                     device, ("clipboard-read", "clipboard-write"))
 
 
 @pytest.fixture(params=list(DEVICES))
@@ -121,48 +82,9 @@ def phone(browser, server, tmp_path, request):
 
 # --- writing, and what is in view ----------------------------------------------------------------
 
-class Hand:
-    """Strokes with the mouse on a desktop, with one finger on a phone (touch events through the DevTools
-    protocol: Playwright's own touchscreen only taps)."""
-
-    def __init__(self, page, touch: bool):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page) if touch else None
-
-    def stroke(self, points) -> None:
-        if self.cdp is None:
-            self.page.mouse.move(*points[0])
-            self.page.mouse.down()
-            for point in points[1:]:
-                self.page.mouse.move(*point, steps=8)
-            self.page.mouse.up()
-            return
-        self._touch("touchStart", points[0])
-        for start, end in zip(points, points[1:]):
-            for step in range(1, 9):
-                t = step / 8
-                self._touch("touchMove", (start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t))
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-    def _touch(self, kind: str, point) -> None:
-        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
-
-
 def write(view, text: str, share: float = 0.55) -> None:
-    """``text`` across the middle of the pad, ``share`` of its height tall (smaller if it would not fit its
-    width, as a person writes on a narrow pad), by mouse or by finger as the device has."""
-    page = view.page
-    box = page.locator("#draw-canvas").bounding_box()
-    height = share * box["height"]
-    width = (len(text) - 1) * GLYPH_ADVANCE * height + 0.6 * height
-    if width > 0.9 * box["width"]:
-        height *= 0.9 * box["width"] / width
-        width = 0.9 * box["width"]
-    left = box["x"] + (box["width"] - width) / 2
-    top = box["y"] + (box["height"] - height) / 2
-    hand = Hand(page, view.device == "phone")
-    for stroke in glyph_strokes(text, left, top, height):
-        hand.stroke(stroke)
+    """``text`` across the middle of the pad, by mouse or by finger as the device has (``write_on_pad``)."""
+    write_on_pad(view.page, Hand(view.page, view.device == "phone"), text, share)
 
 
 def in_view(page, selector: str) -> bool:
