@@ -45,6 +45,7 @@ IMAGE_SETS = {  # name: (scenes kind, (width, height), content type)
 }
 REST_SETS = ("canvas 974x390 PNG", "photo 1280x720 JPEG")
 SOCKET_SET = "webcam 640x480 JPEG"
+SOCKET_FPS = 15  # the page's webcam rate
 TESSERACT_SET = "photo 1280x720 JPEG"
 TESSERACT = ("--psm", "6", "-c", "tessedit_char_whitelist=0123456789")
 # the stages that find the numbers: the learned detector's input, network and boxes; or the classical finder
@@ -151,8 +152,8 @@ def rest_latency(url: str, images: list[bytes], content_type: str, count: int) -
 
 
 def socket_latency(url: str, frames: list[bytes], count: int) -> dict:
-    """One Socket.IO client (websocket) sending ``frames`` (cycled), the next once the last is answered, as
-    the page does: latency from emit to ``result``, and the server's stages."""
+    """One Socket.IO client (websocket) sending ``frames`` (cycled) at most SOCKET_FPS a second, the next once the
+    last is answered, as the page does: latency from emit to ``result``, and the server's stages."""
     import socketio
 
     answers, latencies, timings, errors = queue.Queue(), [], [], {}
@@ -162,6 +163,8 @@ def socket_latency(url: str, frames: list[bytes], count: int) -> dict:
     client.connect(url, transports=["websocket"], wait_timeout=30)
     try:
         for seq in range(-WARMUP, count):
+            if seq > -WARMUP:
+                time.sleep(max(0.0, start + 1 / SOCKET_FPS - time.perf_counter()))
             start = time.perf_counter()
             client.emit("frame", {"seq": seq + WARMUP, "image": frames[seq % len(frames)]})
             kind, data = answers.get(timeout=30)
