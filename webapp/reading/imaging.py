@@ -62,20 +62,27 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
         raise InvalidImageError(f"could not decode an image from {_describe(data)}: {exc}") from exc
 
 
+PNG_END = b"IEND\xaeB`\x82"  # a whole PNG's last chunk
+
+
 def decode_gray(data: bytes, max_pixels: int) -> np.ndarray:
     """Image bytes -> uint8 grey (H, W), upright per EXIF, checked as ``decode_image`` checks.
 
-    A whole JPEG (its end marker last) in grey or colour is decoded by OpenCV straight to grey: libjpeg
-    then skips the colour planes (a 1280x720 photo in 1.5 ms instead of 5). OpenCV turns it upright per
-    EXIF too. Anything else, and every error, goes the way of ``decode_image``.
+    OpenCV decodes two kinds straight to grey, the same pixels as ``decode_image`` then a grey conversion,
+    faster: a whole JPEG (its end marker last) in grey or colour, where libjpeg skips the colour planes (a
+    1280x720 photo in 2 ms instead of 5; OpenCV turns it upright per EXIF too), and a whole grey PNG (the
+    page's drawings). Anything else, and every error, goes the way of ``decode_image``.
     """
-    if data[:3] == b"\xff\xd8\xff" and data.rstrip(b"\0")[-2:] == b"\xff\xd9":
+    whole_jpeg = data[:3] == b"\xff\xd8\xff" and data.rstrip(b"\0")[-2:] == b"\xff\xd9"
+    whole_png = data[:8] == b"\x89PNG\r\n\x1a\n" and data.endswith(PNG_END)
+    if whole_jpeg or whole_png:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 header = Image.open(io.BytesIO(data))  # the size and mode, from the header alone
-            if header.format == "JPEG" and header.mode in ("L", "RGB") and \
-                    0 < header.size[0] * header.size[1] <= max_pixels:
+            fast = header.mode in ("L", "RGB") if header.format == "JPEG" else \
+                header.format == "PNG" and header.mode == "L" and "transparency" not in header.info
+            if fast and 0 < header.size[0] * header.size[1] <= max_pixels:
                 gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
                 if gray is not None:
                     return gray
