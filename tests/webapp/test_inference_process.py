@@ -199,3 +199,29 @@ def test_a_served_app_puts_its_startup_objects_out_of_the_collectors_reach(testi
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     frozen = json.loads(done.stdout.decode().strip().splitlines()[-1])
     assert (frozen > 10_000) if not testing else frozen == 0, frozen
+
+
+def test_frames_read_in_one_round_each_get_their_own_answer(process_app):
+    """Clients' images sent at once share rounds of the inference process: each gets its own answer, a broken
+    one its own error, and every answer says how long it waited for its round and how long the round took."""
+    from webapp.errors import InvalidImageError
+
+    backend = process_app.extensions["digit_reader"].backend
+    images = [GOOD, b"not an image", encode(photo("86", size=(640, 480), height=90, seed=2), "JPEG"), GOOD] * 3
+    outcomes = [None] * len(images)
+
+    def read(index: int) -> None:
+        try:
+            outcomes[index] = backend.recognize(images[index])
+        except Exception as exc:  # the outcome to check
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=read, args=(i,), daemon=True) for i in range(len(images))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(isinstance(o, InvalidImageError) for o in outcomes[1::4]), outcomes[1::4]
+    assert [texts(o) for o in outcomes[0::4] + outcomes[3::4]] == [["4071"]] * 6
+    assert all(texts(o) == ["86"] for o in outcomes[2::4]), [texts(o) for o in outcomes[2::4]]
+    assert all({"queue", "round", "total"} <= set(o["timing_ms"]) for o in outcomes if isinstance(o, dict))
