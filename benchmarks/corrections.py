@@ -65,7 +65,7 @@ def correct_misreads(client, names: list[str], digits: str, count: int) -> dict:
     answers = {name: {"images": 0, "misread": 0} for name in sets}
     for index in range(min(count, max(len(items) for items in sets.values()))):
         for name in (name for name, items in sets.items() if index < len(items)):
-            data, truth = images[name](scene_rng(SEED, name, index), index)
+            data, truth, _ = images[name](scene_rng(SEED, name, index), index)
             numbers = read(client, data)
             answers[name]["images"] += 1
             if not reads_as_written(truth, [number["text"] for number in numbers]):
