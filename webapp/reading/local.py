@@ -121,13 +121,12 @@ class LocalBackend:
         its size; the plain function takes any batch as it is (65 digits padded to 256 cost 4 times the work)."""
         outputs = []
         for start in range(0, len(batch), sizes[-1]):
-            chunk = batch[start : start + sizes[-1]]
-            size = next(s for s in sizes if s >= len(chunk))
+            chunk = np.asarray(batch[start : start + sizes[-1]], np.float32)
+            rows = len(chunk)
+            size = next(s for s in sizes if s >= rows)
             if size in xla_sizes:
-                padded = np.zeros((size,) + shape, np.float32)
-                padded[: len(chunk)] = chunk
-                chunk = padded
-            outputs.append(runs[size](np.asarray(chunk, np.float32)).numpy()[: len(batch[start : start + sizes[-1]])])
+                chunk = np.concatenate([chunk, np.zeros((size - rows,) + shape, np.float32)])
+            outputs.append(runs[size](chunk).numpy()[:rows])
         return np.concatenate(outputs)
 
     def predict(self, model: str | None, batch: np.ndarray, rescore: bool = True) -> tuple[np.ndarray, dict]:

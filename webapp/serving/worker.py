@@ -19,9 +19,6 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-ROUNDS_AT_ONCE = 2  # rounds read at the same time (the web process sends up to inference.ROUNDS_IN_FLIGHT)
-
-
 def serve(sock: socket.socket, backend, recognizer=None) -> None:
     """Answer requests until the web process closes the socket: each in a round thread, the answers sent in the
     order the requests came (the web process matches them so)."""
@@ -29,11 +26,11 @@ def serve(sock: socket.socket, backend, recognizer=None) -> None:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from webapp.serving.inference import recv_message
+    from webapp.serving.inference import ROUNDS_IN_FLIGHT, recv_message
 
     answers: queue.Queue = queue.Queue()
     threading.Thread(target=send_answers, args=(sock, answers), name="answers", daemon=True).start()
-    rounds = ThreadPoolExecutor(ROUNDS_AT_ONCE, thread_name_prefix="round")
+    rounds = ThreadPoolExecutor(ROUNDS_IN_FLIGHT, thread_name_prefix="round")  # as many as the web process sends
     while True:
         try:
             header, payload = recv_message(sock)
