@@ -567,6 +567,19 @@ def _to_image(box: Box, scale: float) -> Box:
     return Box(*(int(round(v / scale)) for v in box))
 
 
+def min_number_height(work_shape: tuple[int, int]) -> int:
+    """The shortest number anyone meant to be read, in pixels of the working copy (``find_numbers``)."""
+    return max(MIN_NUMBER_HEIGHT, min(work_shape) // FRAME_SIDES_PER_NUMBER_HEIGHT)
+
+
+def tall_enough(box: Box, image_shape: tuple[int, int]) -> bool:
+    """A box in the image's pixels is at least ``min_number_height`` on the working copy, as the finder judges
+    its own numbers: a speck of ink, a dot, is no number, whoever found it."""
+    scale = min(1.0, WORK_SIDE / max(image_shape))
+    work_shape = tuple(max(1, int(round(side * scale))) for side in image_shape)
+    return box.h * scale >= min_number_height(work_shape)
+
+
 def find_numbers(gray: np.ndarray) -> list[Region]:
     """Every number in a grayscale image, in reading order, with boxes in the image's pixels."""
     scale = min(1.0, WORK_SIDE / max(gray.shape))
@@ -574,7 +587,7 @@ def find_numbers(gray: np.ndarray) -> list[Region]:
     paper = paper_view(work)
     mask = ink_mask(work, paper)
     paper_level = uint8_percentile(paper, PAPER_PERCENTILE)
-    min_height = max(MIN_NUMBER_HEIGHT, min(work.shape) // FRAME_SIDES_PER_NUMBER_HEIGHT)
+    min_height = min_number_height(work.shape)
     regions = []
     for parts in _numbers(mask):
         box = union(parts)
