@@ -147,10 +147,12 @@ def test_inference_queue_is_bounded_and_callers_past_it_get_503_at_once():
         for thread in threads:
             thread.join(20)
         assert len(outcomes) == 3 and all(o == "unavailable" for o in outcomes), outcomes  # the hung worker's
+        # ...every one of them released, the one queued behind the hung rounds too, before a new worker is up
+        wait_until(lambda: backend._queued == 0, 5, "the hung worker's batches released")
         # ...and after the worker is replaced, the count is back to zero and batches run again
         wait_until(lambda: backend.state == "ready", 240, "a new inference process")
         logits, _ = backend.predict(None, batch)
-        assert logits.shape[0] == 1 and backend._queued == 0
+        assert logits.shape[0] == 1 and backend._queued == 0, backend._queued
     finally:
         if state_of(worker) == "T":
             os.kill(worker, signal.SIGKILL)

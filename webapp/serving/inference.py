@@ -86,6 +86,12 @@ SECONDS_PER_MB = 2.0  # more time a batch of images may take in the inference pr
 ROUNDS_IN_FLIGHT = 2  # rounds sent before the first is answered: the worker reads one while it answers another
 
 
+def _stopped() -> InferenceUnavailableError:
+    """What a caller of a worker that died or hung is told (each its own: raised in its own thread)."""
+    return InferenceUnavailableError("the inference process stopped; it is being restarted, try again shortly",
+                                     retry_after=2)
+
+
 class _Link:
     """The rounds in flight on one worker's socket, in the order sent (the worker answers in that order), and
     whether the link failed. Shared by the dispatcher (sends) and the receiver (answers)."""
@@ -279,7 +285,7 @@ class ProcessBackend:
     def _dispatch_until_failure(self) -> None:
         """Send rounds while the worker reads: up to ROUNDS_IN_FLIGHT at once (it works on the next while it
         answers the last); a receiver takes the answers, which come in order. Returns when the worker died or
-        hung: every caller of a round in flight gets an error, and the worker is replaced."""
+        hung: every caller of a round in flight or queued gets an error, and the worker is replaced."""
         link = _Link(self.sock)
         threading.Thread(target=self._receive, args=(link,), name="inference-receiver", daemon=True).start()
         try:
@@ -299,11 +305,13 @@ class ProcessBackend:
                 self._set_state("restarting", self.info)
             if link.failure is not None:
                 log.error("inference process failed (%s); restarting it", link.failure)
+                # the callers queued behind the failed rounds too: a restart takes longer than they would wait, and
+                # until they give up they would count against max_queued for the new worker
+                self._fail_waiting(_stopped())
             self._kill()  # the receiver's recv ends
             for jobs in link.drain():
                 for job in jobs:
-                    self._finish(job, error=InferenceUnavailableError("the inference process stopped; it is being "
-                                                                      "restarted, try again shortly", retry_after=2))
+                    self._finish(job, error=_stopped())
 
     def _receive(self, link: "_Link") -> None:
         """The answers of the rounds in flight, in order, each to its callers; a death, a hang (no answer within
