@@ -1,5 +1,6 @@
 """Combining the finders: the classical finder's numbers are kept where the detector's map sees a number,
 and the detector's own numbers are added where the classical finder found none."""
+import cv2
 import numpy as np
 
 from training import detector
@@ -41,3 +42,15 @@ def test_support_is_the_maps_highest_probability_over_the_box():
     probability[2, 3] = 0.9  # the cell of pixels x 12-15, y 8-11 at scale 1
     assert finding.support(probability, detect.Box(10, 6, 8, 8), 1.0) == np.float32(0.9)
     assert finding.support(probability, detect.Box(30, 30, 8, 8), 1.0) == 0.0
+
+
+def test_the_detectors_numbers_leave_out_a_dab_of_the_pen_as_the_classical_finder_does():
+    """A map that fires on a thick pen's dab (the pad's speck was read "11") finds no number there; beside it,
+    a written number the map sees is kept."""
+    gray = np.full((256, 512), 230, np.uint8)
+    cv2.line(gray, (40, 40), (44, 41), 20, 27)  # the dab: a solid blob about 30 px across
+    number = written_zeros(gray, 200, 100, 3)
+    dab = detect.Box(26, 27, 32, 28)
+    regions = finding.regions("learned", gray, map_seeing([dab, number], gray.shape), 1.0, None)
+    assert [r.box for r in regions] == [number]
+    assert finding.is_dot(gray, detect.Region(dab, ())) and not finding.is_dot(gray, detect.Region(number, ()))

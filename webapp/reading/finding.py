@@ -8,13 +8,15 @@
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from training import detector
+from training import detector, preprocess
 from webapp.reading import detect
 
 FINDERS = ("learned", "classical", "both")
 SUPPORT = 0.5  # the map's highest probability over a found number's box: below it, the detector sees no number there
+DOT_MARGIN = 1  # a region's longer side: the paper looked at round it to tell a dot (``is_dot``)
 OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
 
 
@@ -39,7 +41,45 @@ def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> l
     """The detector's map (H/4, W/4, 1) -> its numbers, boxes tightened to the ink (not yet in reading order),
     none shorter than the hand-tuned finder's shortest (a speck the map fired on was read "11")."""
     found = [detect.Region(f.box, f.parts) for f in detector.boxes_from_map(number_map, scale, gray)]
-    return [region for region in found if detect.tall_enough(region.box, gray.shape)]
+    return [region for region in found if detect.tall_enough(region.box, gray.shape) and not is_dot(gray, region)]
+
+
+def is_dot(gray: np.ndarray, region: detect.Region) -> bool:
+    """The hand-tuned finder's test for a tap of the pen (``detect.is_dot``) on a region the map found: the map
+    fires on a dab of a thick pen, which was read "11". Judged on the one blob of ink the region reaches into,
+    looked at again round the whole blob when the region held only part of it."""
+    box = region.box
+    for _ in range(2):
+        found = _blob_round(gray, box)
+        if found is None:
+            return False
+        mask, blob, whole = found
+        if whole:
+            return detect.is_dot(mask, [blob])
+        box = blob
+    return False
+
+
+def _blob_round(gray: np.ndarray, box: detect.Box) -> tuple[np.ndarray, detect.Box, bool] | None:
+    """The ink mask of a crop round ``box`` (a margin of DOT_MARGIN times its longer side), the box of the one
+    blob of ink reaching into ``box`` (None: none or several), and whether the blob lies wholly inside the crop
+    (in the crop's pixels when it does, else in the image's). Ink is Otsu's split of the crop: the ink map's
+    opening, narrower than a thick blob, would hollow it into a ring."""
+    margin = DOT_MARGIN * max(box.w, box.h)
+    x0, y0 = max(0, box.x - margin), max(0, box.y - margin)
+    crop = gray[y0:box.bottom + margin, x0:box.right + margin]
+    ink_light = 255 - crop if preprocess.ink_is_dark(crop) else crop
+    _, mask = cv2.threshold(ink_light, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    inside = detect.Box(box.x - x0, box.y - y0, box.w, box.h)
+    blobs = [part for part in detect.components(mask)[0] if part.overlap_area(inside) > 0]
+    if len(blobs) != 1:
+        return None
+    blob = blobs[0]
+    edge_x = (blob.x == 0 and x0 > 0) or (blob.right == mask.shape[1] and x0 + mask.shape[1] < gray.shape[1])
+    edge_y = (blob.y == 0 and y0 > 0) or (blob.bottom == mask.shape[0] and y0 + mask.shape[0] < gray.shape[0])
+    if edge_x or edge_y:
+        return mask, detect.Box(blob.x + x0, blob.y + y0, blob.w, blob.h), False
+    return mask, blob, True
 
 
 def support(probability: np.ndarray, box: detect.Box, scale: float) -> float:
