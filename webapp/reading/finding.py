@@ -11,14 +11,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training import detector, preprocess
+from training import detector
 from webapp.reading import detect
 
 FINDERS = ("learned", "classical", "both")
 SUPPORT = 0.5  # the map's highest probability over a found number's box: below it, the detector sees no number there
 DOT_MARGIN = 1  # a region's longer side: the paper looked at round it to tell a dot (``is_dot``)...
 ROW_ASPECT = 2 * detect.DOT_MAX_ASPECT  # ...unless it is wider than this many times its height: digits in a row...
-GLANCE_FILL = 0.5  # ...or less than this share of its box is ink: strokes, not a blob
+GLANCE_FILL = 0.5  # ...or less than this share of its box is ink: strokes, not a blob...
+GLANCE_SIDE = 96  # ...at the ink's level in a sample of the crop round it about this many pixels a side
 OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
 
 
@@ -66,29 +67,30 @@ def is_dot(gray: np.ndarray, region: detect.Region) -> bool:
 
 
 def _mostly_ink(gray: np.ndarray, box: detect.Box) -> bool:
-    """Could ``box`` be (part of) a dot: at least GLANCE_FILL of it ink, by Otsu's split of a crop a quarter of its
-    size wider (a number's strokes fill less); or a crop of one grey, ink or paper alone, which only the whole
-    test can tell."""
-    margin = max(2, max(box.w, box.h) // 4)
+    """Could ``box`` be (part of) a dot: at least GLANCE_FILL of it ink (a number's strokes fill less), split at
+    the level the whole test would find (Otsu's, of the crop round it: ``_blob_round``), taken from every few
+    pixels of that crop."""
+    crop, _, _ = _crop_round(gray, box)
+    step = max(1, max(crop.shape) // GLANCE_SIDE)
+    level, _ = cv2.threshold(np.ascontiguousarray(crop[::step, ::step]), 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return np.count_nonzero(gray[box.slices] <= level) >= GLANCE_FILL * box.area
+
+
+def _crop_round(gray: np.ndarray, box: detect.Box) -> tuple[np.ndarray, int, int]:
+    """The part of ``gray`` round ``box``, DOT_MARGIN times its longer side wider on every side; its top left."""
+    margin = DOT_MARGIN * max(box.w, box.h)
     x0, y0 = max(0, box.x - margin), max(0, box.y - margin)
-    crop = gray[y0:box.bottom + margin, x0:box.right + margin]
-    if int(crop.max()) - int(crop.min()) < detect.MIN_INK_CONTRAST:
-        return True
-    _, mask = cv2.threshold(crop if preprocess.ink_is_dark(crop) else 255 - crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    inside = mask[box.y - y0:box.bottom - y0, box.x - x0:box.right - x0]
-    return np.count_nonzero(inside) >= GLANCE_FILL * inside.size
+    return gray[y0:box.bottom + margin, x0:box.right + margin], x0, y0
 
 
 def _blob_round(gray: np.ndarray, box: detect.Box) -> tuple[np.ndarray, detect.Box, bool] | None:
     """The ink mask of a crop round ``box`` (a margin of DOT_MARGIN times its longer side), the box of the one
     blob of ink reaching into ``box`` (None: none or several), and whether the blob lies wholly inside the crop
-    (in the crop's pixels when it does, else in the image's). Ink is Otsu's split of the crop: the ink map's
+    (in the crop's pixels when it does, else in the image's). Ink is the dark side of Otsu's split of the crop
+    (a dot is a dab of dark ink; on a textured desk the crop's border tells no paper from ink); the ink map's
     opening, narrower than a thick blob, would hollow it into a ring."""
-    margin = DOT_MARGIN * max(box.w, box.h)
-    x0, y0 = max(0, box.x - margin), max(0, box.y - margin)
-    crop = gray[y0:box.bottom + margin, x0:box.right + margin]
-    ink_light = 255 - crop if preprocess.ink_is_dark(crop) else crop
-    _, mask = cv2.threshold(ink_light, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    crop, x0, y0 = _crop_round(gray, box)
+    _, mask = cv2.threshold(np.ascontiguousarray(crop), 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     inside = detect.Box(box.x - x0, box.y - y0, box.w, box.h)
     blobs = [part for part in detect.components(mask)[0] if part.overlap_area(inside) > 0]
     if len(blobs) != 1:
