@@ -42,7 +42,8 @@ def blank_map(picture: np.ndarray) -> np.ndarray:
 
 def learned_regions(gray: np.ndarray, number_map: np.ndarray, scale: float) -> list[detect.Region]:
     """The detector's map (H/4, W/4, 1) -> its numbers, boxes tightened to the ink (not yet in reading order),
-    none shorter than the hand-tuned finder's shortest (a speck the map fired on was read "11")."""
+    none shorter than the hand-tuned finder's shortest and none a dot (``is_dot``): a speck or a dab of the pen
+    the map fired on was read "11"."""
     found = [detect.Region(f.box, f.parts) for f in detector.boxes_from_map(number_map, scale, gray)]
     return [region for region in found if detect.tall_enough(region.box, gray.shape) and not is_dot(gray, region)]
 
