@@ -365,7 +365,14 @@ def make_splits(max_seed: int = 1000) -> dict:
         "usps": {"train": USPS_FILES["train"], "test": USPS_FILES["test"]},
         "optdigits": {"train": OPTDIGITS_FILES["train"], "test": OPTDIGITS_FILES["test"]},
         "label_filter": label_filter_counts(),
+        "paper": _paper_splits(),
     }
+
+
+def _paper_splits() -> dict:
+    from training.paperdata import make_paper_splits  # it reads this module's splits: import it late
+
+    return make_paper_splits()
 
 
 def label_filter_counts() -> dict:

@@ -1,0 +1,75 @@
+"""Paper and pen sources of issue 35 (training.paperdata): checksums, splits by writer, loaders. No TensorFlow."""
+import json
+
+import numpy as np
+
+from training import paperdata, realdata
+
+
+def test_bundled_paper_files_match_their_checksums():
+    paperdata.verify_paper_checksums()
+
+
+def test_the_recorded_paper_splits_are_what_the_rule_gives():
+    assert realdata.load_splits()["paper"] == json.loads(json.dumps(paperdata.make_paper_splits()))
+
+
+def test_register_test_is_whole_registers_of_the_source_train_folder():
+    a = paperdata.arrays("register-numbers")
+    names = paperdata.register_split_names()
+    assert (names[a["split"] == "validation"] == "validation").all()
+    registers = {s: set(a["registers"][names == s]) for s in ("train", "validation", "test")}
+    assert not registers["test"] & registers["train"]
+    assert not registers["test"] & registers["validation"]
+    share = (names == "test").sum() / (a["split"] == "train").sum()
+    assert 0.15 <= share <= 0.30
+
+
+def test_register_validation_has_the_source_validation_numbers():
+    crops = paperdata.load_crops("register-numbers", "validation")
+    assert len(crops) == 2686
+    assert all(c.label.isdigit() and c.image.dtype == np.uint8 and c.image.ndim == 2 for c in crops[:50])
+
+
+def test_cheques_are_split_in_fifths_with_a_box_per_digit():
+    sizes = {s: len(paperdata.load_crops("cheque-amounts", s)) for s in realdata.SPLITS}
+    assert sizes == {"train": 648, "validation": 216, "test": 216}
+    ids = {s: {c.writer for c in paperdata.load_crops("cheque-amounts", s)} for s in realdata.SPLITS}
+    assert not ids["train"] & ids["validation"] and not ids["train"] & ids["test"] and not ids["validation"] & ids["test"]
+    crop = paperdata.load_crops("cheque-amounts", "validation")[0]
+    assert crop.boxes.shape == (len(crop.label), 4)
+
+
+def test_swiss_splits_are_ranges_of_n_with_a_guard_between():
+    a = paperdata.arrays("swiss-numbers")
+    n, names = paperdata.swiss_numbers(a), paperdata.swiss_split_names()
+    for digit in "0123456789":
+        m = a["labels"] == digit
+        train, validation, test = (n[m & (names == s)] for s in ("train", "validation", "test"))
+        assert train.max() + 2 * paperdata.SWISS_GUARD <= validation.min()
+        assert validation.max() + 2 * paperdata.SWISS_GUARD <= test.min()
+    digits = paperdata.load_scanned("swiss-numbers", "validation")
+    assert digits.images.shape[1:] == (16, 16) and digits.images.mean() < 128  # white ink on black
+
+
+def test_semeion_passes_are_whole_batches():
+    passes = paperdata.semeion_passes(paperdata.arrays("semeion")["labels"])
+    assert passes.max() == 5 and (np.diff(passes) >= 0).all()
+    sizes = {s: len(paperdata.load_scanned("semeion", s)) for s in realdata.SPLITS}
+    assert sum(sizes.values()) == 1593 and sizes["validation"] > 150 and sizes["test"] > 300
+
+
+def test_pendigits_writers_do_not_cross_splits():
+    writers = {s: {p.writer for p in paperdata.load_pen("pendigits", s)} for s in realdata.SPLITS}
+    assert len(writers["train"]) == 30 and len(writers["validation"]) == 7 and len(writers["test"]) == 7
+    assert not writers["validation"] & writers["test"]
+    sample = paperdata.load_pen("pendigits", "validation")[0]
+    assert abs(sample.height - 1.0) < 1e-5
+
+
+def test_symbol_labs_follow_the_digit_splits():
+    labs = paperdata.arrays("unipen-symbols")["labs"]
+    chosen = {s: set(paperdata.symbol_split_labs(s, labs)) for s in realdata.SPLITS}
+    assert set().union(*chosen.values()) == set(labs)
+    assert set(realdata.split_labs("test")) & set(labs) <= chosen["test"]
+    assert set(realdata.split_labs("validation")) & set(labs) <= chosen["validation"]
