@@ -5,7 +5,7 @@
   tests' launcher (``tests.support.servers.Gunicorn``), with the benchmarks' settings and logs.
 * ``TreeSampler``: CPU % and resident memory of a process tree, sampled every second.
 * ``HealthPoller``: ``GET /healthz`` latency, polled every half second.
-* ``scene_images``: test images from ``training.scenes`` (MNIST *test* digits only).
+* ``scene_images``: test images from ``benchmarks.scenes.mnist`` (MNIST *test* digits only).
 * ``stats``, ``slope_per_minute``, ``markdown_table``, ``write_results``: numbers and reports.
 """
 from __future__ import annotations
@@ -156,9 +156,9 @@ def image_size(data: bytes) -> tuple[int, int]:
 
 def scene_images(kind: str, count: int, seed: int,
                  size: tuple[int, int] | None = None) -> list[tuple[bytes, list[str]]]:
-    """``count`` (image bytes, true numbers) of a ``training.scenes`` kind (canvas, photo, webcam, multi),
+    """``count`` (image bytes, true numbers) of a ``benchmarks.scenes.mnist`` kind (canvas, photo, webcam, multi),
     only of ``size`` (width, height) when given; deterministic for a seed."""
-    from training.scenes import SCENES
+    from benchmarks.scenes.mnist import SCENES
     from training.datasets import load_test_digits
 
     digits, rng, images = load_test_digits(), np.random.default_rng(seed), []
@@ -168,7 +168,7 @@ def scene_images(kind: str, count: int, seed: int,
             images.append((data, truth))
             if len(images) == count:
                 return images
-    raise RuntimeError(f"scenes.{kind} gave fewer than {count} images of size {size}")
+    raise RuntimeError(f"mnist.{kind} gave fewer than {count} images of size {size}")
 
 
 # --- the served app -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks.reader import SEED, reads_as_written, real_images, scene_rng  # noqa: E402
-from training import real_scenes  # noqa: E402
+from benchmarks.scenes import sets as scene_sets  # noqa: E402
 
 MODES = {"pen-real": "draw", "paper-real": "upload"}  # the sets a user's corrections can come from, as sent
 
@@ -60,12 +60,12 @@ def correct(client, data: bytes, truth: str, numbers: list[dict], mode: str) -> 
 
 def correct_misreads(client, names: list[str], digits: str, count: int) -> dict:
     """Read each set's images (in turn, set by set), correct every misread; per set, what the API answered."""
-    sets = {name: real_scenes.set_items(name, digits) for name in names}
-    images = {name: real_images(name, items, SEED) for name, items in sets.items()}
+    sets = {name: scene_sets.set_items(name, digits) for name in names}
+    images = {name: real_images(name, items, SEED, digits) for name, items in sets.items()}
     answers = {name: {"images": 0, "misread": 0} for name in sets}
     for index in range(min(count, max(len(items) for items in sets.values()))):
         for name in (name for name, items in sets.items() if index < len(items)):
-            data, truth, _ = images[name](scene_rng(SEED, name, index), index)
+            data, truth, _ = images[name](scene_rng(SEED, digits, name, index), index)
             numbers = read(client, data)
             answers[name]["images"] += 1
             if not reads_as_written(truth, [number["text"] for number in numbers]):

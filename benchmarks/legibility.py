@@ -23,7 +23,8 @@ import cv2
 import numpy as np
 
 from benchmarks import reader
-from training import datasets, scenes
+from benchmarks.scenes import mnist
+from training import datasets
 
 TILE = (480, 192)  # px per image on a sheet: the canvas's 5:2, large enough to read a squeezed 8-digit number
 GRID = (3, 4)  # columns, rows of images per sheet
@@ -54,10 +55,10 @@ def sheet(cells: list[np.ndarray]) -> np.ndarray:
 
 def render_scan(rng: np.random.Generator, digits: datasets.Digits) -> tuple[bytes, list[str]]:
     """The canvas set's number in the ink its digits were scanned with, before the pen redraws it: PNG, [text].
-    The same generator state gives the same number as ``scenes.render_canvas`` (both draw it with
-    ``scenes.canvas_number``). A control for the reader:
+    The same generator state gives the same number as ``mnist.render_canvas`` (both draw it with
+    ``mnist.canvas_number``). A control for the reader:
     what the written digits hold, read by the same person."""
-    mask, text = scenes.canvas_number(rng, digits)
+    mask, text = mnist.canvas_number(rng, digits)
     image = cv2.copyMakeBorder(np.round(255 * (1 - mask)).astype(np.uint8), *[SCAN_MARGIN] * 4,
                                cv2.BORDER_CONSTANT, value=255)
     return cv2.imencode(".png", image)[1].tobytes(), [text]
@@ -66,8 +67,8 @@ def render_scan(rng: np.random.Generator, digits: datasets.Digits) -> tuple[byte
 def scene_list(args: argparse.Namespace) -> list[tuple[bytes, list[str]]]:
     """The set's images and truths, as ``benchmarks.reader`` renders them (or in the scan's ink)."""
     digits = datasets.held_out_digits(args.digits)
-    render = render_scan if args.ink == "scan" else scenes.SCENES[args.set]
-    return [render(reader.scene_rng(args.seed, args.set, i), digits) for i in range(args.count)]
+    render = render_scan if args.ink == "scan" else mnist.SCENES[args.set]
+    return [render(reader.scene_rng(args.seed, args.digits, args.set, i), digits) for i in range(args.count)]
 
 
 def write_sheets(args: argparse.Namespace) -> int:
@@ -157,7 +158,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     rate.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
     rate.add_argument("--json", type=Path, help="results file (default benchmarks/results/legibility-SET.json)")
     for sub in (make, rate):
-        sub.add_argument("--set", choices=list(scenes.SCENES), default="canvas")
+        sub.add_argument("--set", choices=list(mnist.SCENES), default="canvas")
         sub.add_argument("--digits", choices=datasets.HELD_OUT_SPLITS, default="test")
         sub.add_argument("--count", type=int, default=reader.DEFAULT_COUNT)
         sub.add_argument("--seed", type=int, default=reader.SEED)

@@ -4,7 +4,7 @@
 [--out NAME]``
 
 Each client is a real ``socketio.Client`` on the websocket transport that sends a 640x480 JPEG
-webcam frame (``training.scenes.render_webcam``, MNIST test digits) at most every 1/fps seconds.
+webcam frame (``benchmarks.scenes.mnist.render_webcam``, MNIST test digits) at most every 1/fps seconds.
 With ``--in-flight 1`` (the default, as the page sends) a client sends its next frame only once the
 last one is answered, and no sooner than 1/fps after it. With ``--in-flight 0`` it sends on a timer
 whatever the answers: the server keeps one waiting frame per client, drops an older one unread

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.ocr_compare [--quick] [--count 50] [--sets canvas,photo,webcam,multi]``
 
-Images come from ``training.scenes`` (MNIST *test* digits): canvas drawings, photos, webcam
+Images come from ``benchmarks.scenes.mnist`` (MNIST *test* digits): canvas drawings, photos, webcam
 frames and photos with several numbers. Readers:
 
 * Digit Reader: the app's ``Recognizer`` with the default model, in this process.

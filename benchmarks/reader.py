@@ -7,18 +7,18 @@
     python -m benchmarks.reader --sets detector      # finding numbers: photo webcam multi canvas pad-large
                                                      # pad-small desk-colour no-digits pen-real paper-real
 
-Each set (see ``training.scenes`` and ``training.real_scenes``) renders images deterministically from a
-seed, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
+Each set (``benchmarks.scenes.sets``: the benchmark's own renderers) renders images deterministically from a
+seed, the split and the image's index, sends the bytes through the same ``Recognizer`` the app uses (in-process ``LocalBackend``, the
 store's default model unless ``--model``), and counts an image as read only when the list of numbers read
 equals the true list exactly: same texts, same order. A real set's truth is its one label as written
 (separators and spaces kept; a composed set's, its digits, with separators for separated), read right when
 the numbers read, joined by spaces as the page shows them, equal it; its ``digits_only`` figure compares
-only the digits of both. The pad sets (``real_scenes.PAD_SCENES``) are scored so too; ``no-digits``
-(``scenes.FINDING_SCENES``) holds no number, and is read right when nothing is read.
+only the digits of both. The pad sets (``scene_sets.PAD_SCENES``) are scored so too; ``no-digits``
+(``scene_sets.FINDING_SCENES``) holds no number, and is read right when nothing is read.
 
 Finding numbers, per set: ``empty_answers``, the share of images holding a number where nothing was read;
 ``invented``, the share of images holding none where something was; and, where the renderer gives each
-number's true box (``scenes.BOXED_SCENES``, ``real_scenes.PAD_SCENES``), ``box_tightness``: the share of
+number's true box (``scene_sets.MNIST_SCENES``, ``scene_sets.FINDING_SCENES``, ``scene_sets.PAD_SCENES``), ``box_tightness``: the share of
 true numbers whose best-matching box answered has an IoU of at least ``TIGHT_IOU`` with it.
 Results go to ``benchmarks/results/`` as JSON and to stdout as a Markdown table; up to 8 failures a set
 are saved in ``benchmarks/out/`` (the bytes sent, plus a copy with the boxes the recognizer answered drawn) for
@@ -41,7 +41,10 @@ import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
 from benchmarks import contact_sheet  # noqa: E402
-from training import datasets, real_scenes, realdata, scenes  # noqa: E402
+from benchmarks.scenes import pad, real  # noqa: E402
+from benchmarks.scenes import sets as scene_sets  # noqa: E402
+from benchmarks.scenes.base import Scene  # noqa: E402
+from training import datasets, realdata  # noqa: E402
 from webapp.reading.finding import FINDERS  # noqa: E402
 from webapp.reading.recognizer import FINDER  # noqa: E402
 
@@ -56,10 +59,10 @@ LISTED_FAILURES = 20  # truth vs read per set in the JSON
 SURE = 0.9  # the page colours a number green from this confidence on (static/js/overlay.js)
 TIGHT_IOU = 0.7  # a read box this close to the true number's box (intersection over union) is tight
 TARGETS = {"empty_answers": 0.005, "invented": 0.02, "box_tightness": 0.95}  # at most, at most, at least
-MNIST_SETS = list(scenes.SCENES)
-REAL_SETS = list(real_scenes.REAL_SCENES)
-PAD_SETS = list(real_scenes.PAD_SCENES)  # held-out UNIPEN strings, as pen-real's, scored as written
-FINDING_SETS = list(scenes.FINDING_SCENES)  # desk-colour draws MNIST digits; no-digits, none
+MNIST_SETS = list(scene_sets.MNIST_SCENES)
+REAL_SETS = list(scene_sets.REAL_SCENES)
+PAD_SETS = list(scene_sets.PAD_SCENES)  # held-out UNIPEN strings, as pen-real's, scored as written
+FINDING_SETS = list(scene_sets.FINDING_SCENES)  # desk-colour draws MNIST digits; no-digits, none
 # a set's place here seeds its images: append, never reorder
 ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS
 WRITTEN_SETS = REAL_SETS + PAD_SETS  # scored against the label as written, and by digits only
@@ -76,9 +79,13 @@ def make_recognizer(model: str | None, finder: str = FINDER):
     return recognizer, recognizer.backend
 
 
-def scene_rng(seed: int, set_name: str, index: int) -> np.random.Generator:
-    """One image's generator: fixed by the seed, the set and the index, whatever else is run."""
-    return np.random.default_rng([seed, ALL_SETS.index(set_name), index])
+SPLIT_KEYS = {"test": 0, "validation": 1}  # a split's own scenes: desks, sheets, light and layouts differ too
+
+
+def scene_rng(seed: int, split: str, set_name: str, index: int) -> np.random.Generator:
+    """One image's generator: fixed by the seed, the split, the set and the index, whatever else is run.
+    Validation images share no scene with test images: choices made on validation are not tuned to them."""
+    return np.random.default_rng([seed, SPLIT_KEYS[split], ALL_SETS.index(set_name), index])
 
 
 def detector_boxes(answer: dict | bytes) -> list[tuple[int, int, int, int]]:
@@ -120,6 +127,16 @@ def miss_tile(data: bytes, failure: dict) -> np.ndarray:
     image = cv2.cvtColor(decode_image(data, 40_000_000), cv2.COLOR_RGB2BGR)
     text = contact_sheet.caption(failure["truth"], failure["read"], failure["regions_found"])
     return contact_sheet.tile(image, text, failure["regions"])
+
+
+def save_image(folder: Path, name: str, index: int, data: bytes) -> Path:
+    """Write one scored image as sent, ``folder/<set>/<index>.png`` (a JPEG photo decoded and kept lossless),
+    so that anyone can look at what was scored."""
+    path = folder / name / f"{index:04d}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    cv2.imwrite(str(path), image)
+    return path
 
 
 def clear_failures(name: str) -> None:
@@ -230,7 +247,7 @@ def finding_summary(records: list[dict]) -> dict:
 
 # --- one set -------------------------------------------------------------------------------------
 
-def read_one(name: str, recognizer, scene: scenes.Scene) -> dict:
+def read_one(name: str, recognizer, scene: Scene) -> dict:
     """Read one image with the app's recognizer and score it (``truth_boxes``: None where not known)."""
     start = time.perf_counter()
     result = recognizer.recognize(scene.data)
@@ -252,13 +269,15 @@ def failure_record(name: str, index: int, data: bytes, record: dict, save: bool)
     return failure
 
 
-def run_set(name: str, recognizer, images, count: int, seed: int) -> dict:
+def run_set(name: str, recognizer, images, count: int, seed: int, split: str, save_dir: Path | None = None) -> dict:
     """Render ``count`` images of one set (``images(rng, index)`` -> ``scenes.Scene``), read each, and score.
     A miss (saved, and on the contact sheet) is an image not read right: for no-digits, anything read."""
     clear_failures(name)
     records, failures, tiles = [], [], []
     for index in range(count):
-        scene = images(scene_rng(seed, name, index), index)
+        scene = images(scene_rng(seed, split, name, index), index)
+        if save_dir is not None:
+            save_image(save_dir, name, index, scene.data)
         record = read_one(name, recognizer, scene)
         records.append(record)
         if not record["ok"]:
@@ -300,7 +319,7 @@ def set_summary(name: str, records: list[dict], failures: list[dict]) -> dict:
 
 def set_target(name: str) -> float:
     """The share of a set's images that should be read exactly (for no-digits: with nothing read)."""
-    return real_scenes.PAD_TARGET if name in PAD_SETS else scenes.TARGETS[name]
+    return scene_sets.TARGETS[name]
 
 
 def by_length(name: str, records: list[dict]) -> dict:
@@ -311,11 +330,11 @@ def by_length(name: str, records: list[dict]) -> dict:
 
 
 def slice_summary(records: list[dict]) -> dict:
-    """Per slice (``real_scenes.SLICES``) that holds any image: how many, and the share read exactly and
+    """Per slice (``real.SLICES``) that holds any image: how many, and the share read exactly and
     by digits only."""
     slices = {}
-    for slice_name in real_scenes.SLICES:
-        chosen = [r for r in records if slice_name in real_scenes.label_slices(" ".join(r["truth"]))]
+    for slice_name in real.SLICES:
+        chosen = [r for r in records if slice_name in real.label_slices(" ".join(r["truth"]))]
         if chosen:
             slices[slice_name] = {"images": len(chosen), "accuracy": float(np.mean([r["ok"] for r in chosen])),
                                   "digits_only_accuracy": float(np.mean([r["digits_ok"] for r in chosen]))}
@@ -325,36 +344,36 @@ def slice_summary(records: list[dict]) -> dict:
 # --- what each set renders -------------------------------------------------------------------------
 
 def mnist_images(name: str, digits: datasets.Digits | None):
-    """An MNIST or finding set's images (``scenes.Scene``s, with true boxes): the scene draws its own digits
+    """An MNIST or finding set's images (``Scene``s, with true boxes): the scene draws its own digits
     from ``digits`` (no-digits draws none)."""
-    render = scenes.BOXED_SCENES[name]
+    render = {**scene_sets.MNIST_SCENES, **scene_sets.FINDING_SCENES}[name]
     return lambda rng, index: render(rng, digits)
 
 
-def real_images(name: str, items: list, seed: int):
-    """A real or pad set's images (``scenes.Scene``s; a real set's boxes None, not known): image i shows item
+def real_images(name: str, items: list, seed: int, split: str):
+    """A real or pad set's images (``Scene``s; a real set's boxes None, not known): image i shows item
     ``order[i]`` of a seeded order of the held-out items."""
-    order = np.random.default_rng([seed, ALL_SETS.index(name)]).permutation(len(items))
+    order = np.random.default_rng([seed, SPLIT_KEYS[split], ALL_SETS.index(name)]).permutation(len(items))
     if name in PAD_SETS:
-        return lambda rng, index: real_scenes.PAD_SCENES[name](rng, items[order[index]])
-    render = real_scenes.REAL_SCENES[name]
-    return lambda rng, index: scenes.Scene(*render(rng, items[order[index]]), None)
+        return lambda rng, index: scene_sets.PAD_SCENES[name](rng, items[order[index]])
+    render = scene_sets.REAL_SCENES[name]
+    return lambda rng, index: Scene(*render(rng, items[order[index]]), None)
 
 
 def real_source(name: str, split: str, items: list) -> dict:
     """Where a real set's items come from, for the report."""
     labs = " ".join(realdata.split_labs(split))
-    if name in real_scenes.SCAN_LOADERS:
+    if name in realdata.SCAN_LOADERS:
         what = (f"{name} test file" if split == "test" else
-                f"{name} train file, the seeded {realdata.SCAN_VALIDATION_SHARE:.0%} (real_scenes.held_out_scans)")
+                f"{name} train file, the seeded {realdata.SCAN_VALIDATION_SHARE:.0%} (scene_sets.held_out_scans)")
     elif name in PAD_SETS:
-        fill = real_scenes.PAD_FILL[name]
+        fill = pad.PAD_FILL[name]
         what = (f"UNIPEN strings of the {split} labs {labs} that fit the pad with the ink {fill[0]:.0%}-{fill[1]:.0%} "
-                f"of its height and stay legible (real_scenes.pad_items)")
-    elif name in real_scenes.COMPOSED_SCENES:
+                f"of its height and stay legible (pad.pad_items)")
+    elif name in scene_sets.COMPOSED_SCENES:
         writers = len({item.writer for item in items})
         what = (f"numbers of 2-8 isolated UNIPEN digits, each of one writer ({writers} writers) of the {split} "
-                f"labs {labs} (real_scenes.written_numbers)")
+                f"labs {labs} (scene_sets.written_numbers)")
     else:
         what = f"UNIPEN strings of the {split} labs {labs}"
     return {"split": split, "source": what, "items": len(items)}
@@ -430,6 +449,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--finder", choices=FINDERS, default=FINDER,
                         help=f"how the numbers are found (default {FINDER}, as the app)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--save-images", type=Path, metavar="DIR",
+                        help="also write every scored image as DIR/<set>/<index>.png")
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
                                                    "reader-real.json when every set is real, "
                                                    "reader-detector.json when every set is of that group "
@@ -460,8 +481,8 @@ def set_images(name: str, split: str, seed: int, count: int, digits: datasets.Di
     """A set's image maker, how many images it gives, and (for a real or pad set) its source."""
     if name in MNIST_SETS or name in FINDING_SETS:
         return mnist_images(name, digits), count, None
-    items = real_scenes.set_items(name, split)
-    return real_images(name, items, seed), min(count, len(items)), real_source(name, split, items)
+    items = scene_sets.set_items(name, split)
+    return real_images(name, items, seed, split), min(count, len(items)), real_source(name, split, items)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -476,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     sets, sources = {}, {}
     for name in names:
         images, count, source = set_images(name, args.digits, args.seed, args.count, digits)
-        sets[name] = run_set(name, recognizer, images, count, args.seed)
+        sets[name] = run_set(name, recognizer, images, count, args.seed, args.digits, args.save_images)
         if source:
             sources[name] = source
         print(f"{name}: {sets[name]['read_exactly']}/{count} read exactly", file=sys.stderr)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from benchmarks import legibility, reader
-from training import datasets, scenes
+from benchmarks.scenes import mnist
+from training import datasets
 
 
 def test_labels_are_read_with_several_numbers_and_an_unsure_mark():
@@ -45,7 +46,7 @@ def test_sheets_hold_every_image_of_the_set_and_nothing_else(tmp_path):
 
 def test_a_tile_is_the_image_the_benchmark_sends(tmp_path):
     digits = datasets.held_out_digits("validation")
-    data, _ = scenes.SCENES["canvas"](reader.scene_rng(reader.SEED, "canvas", 5), digits)
+    data, _ = mnist.SCENES["canvas"](reader.scene_rng(reader.SEED, "test", "canvas", 5), digits)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     cell = cv2.cvtColor(legibility.tile(data, 5), cv2.COLOR_BGR2GRAY)
     scale = legibility.TILE[0] / image.shape[1]  # the canvas's 5:2 fills the tile's width
@@ -57,7 +58,7 @@ def test_a_tile_is_the_image_the_benchmark_sends(tmp_path):
 @pytest.mark.slow
 def test_score_reads_the_set_with_the_app_and_saves_the_figures(tmp_path):
     digits = datasets.held_out_digits("validation")
-    truths = [scenes.SCENES["canvas"](reader.scene_rng(reader.SEED, "canvas", i), digits)[1] for i in range(4)]
+    truths = [mnist.SCENES["canvas"](reader.scene_rng(reader.SEED, "validation", "canvas", i), digits)[1] for i in range(4)]
     wrong = "".join("1" if ch != "1" else "7" for ch in truths[2][0])
     labels = tmp_path / "labels.txt"
     labels.write_text(f"0 {truths[0][0]}\n1 {truths[1][0]} ?\n2 {wrong}\n3 {truths[3][0]}\n")
