@@ -5,7 +5,7 @@ Bundled in ``training/data/<source>/`` with each source's README (licence, citat
 - ``register-numbers``: row numbers written in the cells of Danish parish registers, grey crops at scan size.
   ``load_crops("register-numbers", split)``. Split by register: the source's validation folder is
   ``validation``; ``test`` is a seeded choice of whole registers from the source's train folder (none that also
-  has validation pages); the rest is ``train``.
+  has validation pages); the rest is ``train``, less the other pages of the registers validation has.
 - ``cheque-amounts``: courtesy amounts cut from bank cheques, grey, with a box per digit. Every cheque has its
   own writer: a seeded fifth of the cheques is ``test``, another fifth ``validation``.
 - ``swiss-numbers``: 16x16 grey scans, no writer ids; within a digit, neighbouring file numbers ``n`` come from
@@ -51,7 +51,8 @@ PAPER_RULE = (
     "register-numbers: the source's validation folder is validation; test is whole registers of the source's train "
     "folder (none with validation pages), in a seeded order (numpy default_rng(35).permutation of the sorted "
     "names), each taken while the total stays under 30% and until it reaches 15% of the train crops; the rest is "
-    "train. cheque-amounts: each cheque is its own writer; default_rng(35).permutation of the sorted ORAND "
+    "train, less the train-folder pages of registers that have validation pages (left out of every split). "
+    "cheque-amounts: each cheque is its own writer; default_rng(35).permutation of the sorted ORAND "
     "numbers: the first fifth test, the next fifth validation, the rest train. swiss-numbers: within each digit, "
     "file numbers n below the 70% rank are train, 70-85% validation, from 85% test; 30 numbers each side of a cut "
     "are dropped (one writer's run of n). semeion: the rows pass through 0-9 six times (batches of writers): "
@@ -107,6 +108,8 @@ def register_split_names(recorded: dict | None = None) -> np.ndarray:
     test = set(_recorded(recorded)["register-numbers"]["test_registers"])
     names = np.where(a["split"] == "validation", "validation", "train").astype("<U10")
     names[(a["split"] == "train") & np.isin(a["registers"], sorted(test))] = "test"
+    shared = np.isin(a["registers"], sorted(set(a["registers"][a["split"] == "validation"])))
+    names[(a["split"] == "train") & shared] = ""  # other pages of a validation register: left out
     return names
 
 
@@ -258,11 +261,14 @@ def load_crops(source: str, split: str, digits_only: bool = True) -> list[Crop]:
 
 def load_scanned(source: str, split: str) -> Digits:
     """``swiss-numbers`` or ``semeion`` digits of ``split`` as ``Digits``: uint8 (n, 16, 16), **white ink on
-    black** like MNIST (the files are ink dark on light)."""
+    black** like MNIST (the files are ink dark on light); swiss ink stretched to full strength per image."""
     _check_split(split)
     a = arrays(source)
     chosen = np.flatnonzero(SPLIT_NAMES[source]() == split)
-    images = 255 - a["images"][chosen]
+    images = 255 - a["images"][chosen].astype(np.float32)
+    if source == "swiss-numbers":  # many pens are pale: stretch each image's ink to full strength
+        images = images * (255 / np.maximum(images.max(axis=(1, 2), keepdims=True), 1))
+    images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
     return Digits(images, a["labels"][chosen].astype(np.uint8), f"{source}-{split}")
 
 

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from training import datasets, evaluate, models, realdata, store
+from training import datasets, evaluate, models, paper, realdata, store
 from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
 from training.synth import (ALPHABETS, TEXT_LABEL_WIDTH, SequenceGenerator, SynthConfig, encode_labels,
                             load_real_pool, num_classes, start_worker, worker_batch)
@@ -51,6 +51,8 @@ class TrainConfig:
     separator_fraction: float = SynthConfig.separator_fraction  # share of real strings written with separators
     stray_mark_fraction: float = SynthConfig.stray_mark_fraction  # share of strings given a stray mark (marks.py)
     crowded_fraction: float = SynthConfig.crowded_fraction  # share of composed real strings written crowded
+    paper_fraction: float = SynthConfig.paper_fraction  # share of strings on paper (training.paper, issue 35)
+    threads: int = 0  # TensorFlow's intra- and inter-op threads (0: its default, every core); 1 on a shared machine
     validation_strings: int = 2000
     test_strings: int = 2000
     seed: int = 1
@@ -79,7 +81,7 @@ class TrainConfig:
                            pen_fraction=self.pen_fraction, elastic=self.elastic, real_fraction=self.real_fraction,
                            repeat_fraction=self.repeat_fraction, separator_fraction=self.separator_fraction,
                            stray_mark_fraction=self.stray_mark_fraction, crowded_fraction=self.crowded_fraction,
-                           alphabet=self.characters)
+                           paper_fraction=self.paper_fraction, alphabet=self.characters)
 
     @property
     def characters(self) -> str:
@@ -160,7 +162,7 @@ class SyntheticBatches(keras.utils.PyDataset):
 def _data_pool(generator: SequenceGenerator, processes: int):
     """Spawned, not forked: the parent runs a multithreaded deep-learning runtime, which fork can deadlock."""
     context = multiprocessing.get_context("spawn")
-    return context.Pool(processes, initializer=start_worker,
+    return context.Pool(processes, initializer=paper.start_worker if generator.config.paper_fraction else start_worker,
                         initargs=(generator.digits, generator.config, generator.seed))
 
 
@@ -223,6 +225,43 @@ class ResumeState(keras.callbacks.Callback):
         state = {"epoch": epoch + 1, "history": self.history, "spent_s": self.spent_s + time.time() - self.started,
                  "commands": self.commands, "inherited_s": self.inherited_s}
         (self.folder / "state.json").write_text(json.dumps(state))
+
+
+def limit_threads(threads: int) -> None:
+    """Run TensorFlow (and OpenCV) on ``threads`` threads (0: leave their defaults): one leaves the other cores
+    of a shared machine free. Must come before TensorFlow runs its first operation."""
+    if not threads:
+        return
+    import cv2
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    cv2.setNumThreads(threads)
+
+
+class PaperValidation(keras.callbacks.Callback):
+    """Adds val_register_accuracy and val_cheque_accuracy: whole validation crops (paperdata), each through
+    ``normalize_line`` as one found number, read exactly (digits only). A quick per-epoch look; the figures that
+    choose a model are the app's (benchmarks/paper.py)."""
+
+    def __init__(self, decoder: str, alphabet: str, registers: int = 400):
+        super().__init__()
+        from training import paperdata
+        from training.preprocess import normalize_line
+
+        crops = {"register": paperdata.load_crops("register-numbers", "validation")[::max(1, 2686 // registers)],
+                 "cheque": paperdata.load_crops("cheque-amounts", "validation")}
+        self.sets = {name: (np.stack([normalize_line(c.image)[0] for c in chosen]), [c.label for c in chosen])
+                     for name, chosen in crops.items()}
+        self.decoder, self.alphabet = decoder, alphabet
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, (inputs, labels) in self.sets.items():
+            texts = evaluate.predict_texts(self.model.predict_on_batch, inputs, self.decoder)
+            right = sum("".join(ch for ch in text if ch.isdigit()) == label for text, label in zip(texts, labels))
+            logs[f"val_{name}_accuracy"] = right / len(labels)
+        print("  paper validation: " + "  ".join(f"{n} {logs[f'val_{n}_accuracy']:.4f}" for n in self.sets))
 
 
 def compile_model(model: keras.Model, config: TrainConfig) -> None:
@@ -299,6 +338,7 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
     if config.hard_digits and not (config.init_from or resume):  # a random model finds every digit hard
         raise ValueError("--hard-digits needs a trained model to judge the digits: --init-from or --resume")
     config.name = config.name or f"{config.model}"
+    limit_threads(config.threads)
     keras.utils.set_random_seed(config.seed)
     train_digits, val_digits = datasets.train_validation_split(digits or datasets.load_train_digits())
     synth = config.synth_config()
@@ -320,9 +360,11 @@ def train(config: TrainConfig, resume: bool = False, digits: datasets.Digits | N
         keras.callbacks.EarlyStopping(monitor="val_sequence_accuracy", mode="max", patience=config.patience),
         ResumeState(folder, state, state.setdefault("commands", []) + [command_line()]),
     ]
+    if config.paper_fraction:  # before ResumeState, so that the epoch's log it saves has the paper figures
+        callbacks.insert(1, PaperValidation(decoder, config.characters))
     if config.time_budget_min:
         callbacks.append(TimeBudget(config.time_budget_min, state["spent_s"]))
-    batches = SyntheticBatches(SequenceGenerator(train_digits, synth, config.seed), config, state["epoch"])
+    batches = SyntheticBatches(paper.generator_for(train_digits, synth, config.seed), config, state["epoch"])
     try:
         model.fit(batches, epochs=config.epochs, initial_epoch=state["epoch"], callbacks=callbacks, verbose=2)
     finally:
@@ -385,7 +427,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
                                "clean_fraction": config.clean_fraction,
                                "pen_fraction": config.pen_fraction, "elastic": config.elastic,
                                "canvas_pen_fraction": config.clean_fraction * config.pen_fraction},
-                 **real_handwriting(config)},
+                 **real_handwriting(config), **paper_writing(config)},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,
@@ -409,6 +451,27 @@ def real_handwriting(config: TrainConfig) -> dict:
                                  "whole_string_fraction": synth.real_whole_fraction,
                                  "scan_fraction": synth.real_scan_fraction,
                                  "sources": load_real_pool().describe(), "held_out": held_out_writers()}}
+
+
+def paper_writing(config: TrainConfig) -> dict:
+    """The card's note on the paper strings (issue 35), when the run used any: share, sources, held-out writers."""
+    if not config.paper_fraction:
+        return {}
+    from training import paper, paperdata
+
+    recorded = realdata.load_splits()["paper"]
+    return {"paper": {"fraction": config.paper_fraction, "renderer": "training/paper.py",
+                      "real_share": paper.REAL_SHARE, "sources": paper.load_paper_pool().describe(),
+                      "train_splits": "train splits only (training/data/SPLITS.json, paper)",
+                      "held_out": {"register_validation": "the source's validation folder (registers "
+                                   + ", ".join(sorted(set(paperdata.arrays("register-numbers")["registers"][
+                                       paperdata.register_split_names() == "validation"]))) + ")",
+                                   "register_test_registers": recorded["register-numbers"]["test_registers"],
+                                   "cheque_validation_and_test": "two seeded fifths of the cheques (SPLITS.json)",
+                                   "swiss_cuts": recorded["swiss-numbers"]["cuts"],
+                                   "semeion_passes": recorded["semeion"]["passes"],
+                                   "pendigits": {"validation": recorded["pendigits"]["validation"],
+                                                 "test": recorded["pendigits"]["test"]}}}}
 
 
 def held_out_writers() -> dict:

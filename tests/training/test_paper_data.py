@@ -73,3 +73,52 @@ def test_symbol_labs_follow_the_digit_splits():
     assert set().union(*chosen.values()) == set(labs)
     assert set(realdata.split_labs("test")) & set(labs) <= chosen["test"]
     assert set(realdata.split_labs("validation")) & set(labs) <= chosen["validation"]
+
+
+# --------------------------------------------------------------------------------------------- the renderer
+
+
+def test_paper_strings_are_grey_crops_of_their_digits_and_repeat_by_seed():
+    from training import paper, preprocess
+
+    strings = paper.PaperStrings(paper.load_paper_pool(), 8)
+    first = [strings.sample(np.random.default_rng([7, k])) for k in range(40)]
+    again = [strings.sample(np.random.default_rng([7, k])) for k in range(40)]
+    for a, b in zip(first, again):
+        assert a.text == b.text and np.array_equal(a.image, b.image)
+        assert a.image.dtype == np.uint8 and a.image.ndim == 2 and a.text.isdigit() and 1 <= len(a.text) <= 8
+        assert preprocess.normalize_line(a.image)[0].shape == (32, 256, 1)
+    origins = {s.origin.split("-")[0] for s in first}
+    assert {"paper", "register"} <= origins
+
+
+def test_round_amounts_and_runs_are_common():
+    from training import paper
+
+    rng = np.random.default_rng(0)
+    texts = [paper.number_text(rng, 4) for _ in range(500)]
+    assert sum(t.endswith("00") for t in texts) > 0.2 * len(texts)
+    assert all(len(t) == 4 and t.isdigit() for t in texts)
+
+
+def test_the_paper_pool_holds_train_writers_only():
+    from training import paper
+
+    pool = paper.load_paper_pool()
+    held = set(realdata.split_labs("validation")) | set(realdata.split_labs("test"))
+    assert not {w.split("/")[0] for w in pool.pen_writers} & held
+    assert not {w for w in pool.pen_writers if w.startswith("tes-")}
+    validation_registers = {c.writer for c in paperdata.load_crops("register-numbers", "validation")}
+    assert not {c.writer for c in pool.registers} & validation_registers
+    assert not {c.writer for c in pool.cheques} & {c.writer for c in paperdata.load_crops("cheque-amounts", "validation")}
+
+
+def test_a_generator_without_paper_makes_the_strings_it_made_before():
+    from training import datasets, paper, synth
+
+    digits = datasets.Digits(np.random.default_rng(0).integers(0, 255, (50, 28, 28), dtype=np.uint8),
+                             np.arange(50, dtype=np.uint8) % 10, "noise")
+    config = synth.SynthConfig()
+    plain = synth.SequenceGenerator(digits, config, 3).batch(4, 0, 0)
+    same = paper.generator_for(digits, config, 3).batch(4, 0, 0)
+    assert plain[1] == same[1] and np.array_equal(plain[0], same[0])
