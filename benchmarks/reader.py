@@ -501,9 +501,12 @@ def main(argv: list[str] | None = None) -> int:
         if source:
             sources[name] = source
         print(f"{name}: {sets[name]['read_exactly']}/{count} read exactly", file=sys.stderr)
+    from benchmarks.common import machine_info  # psutil: the bench extras
+
     report = {
         "benchmark": "reader",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_info(),
         "model": backend.info,
         "finder": recognizer.finder,
         **({"detector": backend.model_info(recognizer.detector)} if recognizer.finder != "classical" else {}),

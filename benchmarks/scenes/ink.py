@@ -145,7 +145,8 @@ def stroke(size: tuple[int, int], segments: np.ndarray, scale, offset, widths) -
     layer = np.zeros((height * k, width * k), np.uint8)
     placed = (np.asarray(segments, np.float64) * np.asarray(scale) + np.asarray(offset)) * k - 0.5
     fixed = np.round(placed * 16).astype(np.int32)  # 4 bits of sub-pixel position
-    thickness = np.maximum(1, np.round(np.broadcast_to(np.asarray(widths, float), len(fixed)) * k)).astype(int)
+    # OpenCV's thick line covers the pixels whose centres lie within (thickness + 1) / 2 of the path
+    thickness = np.maximum(1, np.round(np.broadcast_to(np.asarray(widths, float), len(fixed)) * k) - 1).astype(int)
     for value in np.unique(thickness):
         cv2.polylines(layer, list(fixed[thickness == value]), False, 255, int(value), cv2.LINE_8, 4)
     return cv2.resize(layer, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
