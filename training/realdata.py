@@ -44,6 +44,9 @@ STRING_CHARS = DIGITS | SEPARATORS | {" "}
 MIN_HEIGHT_SHARE = 1 / 64  # a sample's unit of length is its height, but at least this share of its width
 MULTILINE_WIDTH = 1 / 8  # narrower than this (of its height, per character) a labelled string is several lines
 LETTER_SPACED_LABS = ("hpb", "hpp")
+COPYING_LABS = ("ibm", "gmd")  # labs that copied pen data between and within writer files: repeats are dropped
+BROKEN_STROKE_LAB = "ibm"  # part of its data lost stroke positions: a stroke moved to (0, 0) and blown up
+BLOWN_UP = 1000  # tablet units: such a stroke spans more than this (ibm's strokes span some 50)
 MIN_PATH_PER_DIGIT = 0.5  # a digit's pen path is at least about its height (a "1"); half of that is not a digit
 
 
@@ -114,20 +117,41 @@ def clean_label(label: str, lab: str) -> str:
 
 
 def sample_problems(kind: str, arrays: dict[str, np.ndarray]) -> list[str | None]:
-    """Per UNIPEN sample, why it is dropped or None: a string's ``label_problem``; a multi-line block
-    (``is_multiline``); too little ink (a pen path shorter than ``MIN_PATH_PER_DIGIT`` of the ink's height per
+    """Per UNIPEN sample, why it is dropped or None: a string's ``label_problem``; a digit's copied or broken pen
+    data (``pen_data_problems``); a multi-line block (``is_multiline``); too little ink (a pen path shorter than ``MIN_PATH_PER_DIGIT`` of the ink's height per
     digit of the label: dots, or strokes that belong elsewhere)."""
     widths, paths = sample_geometry(arrays)
+    copied = pen_data_problems(arrays) if kind == "digits" else {}
     reasons = []
-    for label, width, path in zip(arrays["labels"], widths, paths):
+    for i, (label, width, path) in enumerate(zip(arrays["labels"], widths, paths)):
         label = str(label)
-        reason = label_problem(label) if kind == "strings" else None
+        reason = label_problem(label) if kind == "strings" else copied.get(i)
         if reason is None and kind == "strings" and is_multiline(label, float(width)):
             reason = "multi-line block"
         if reason is None and path < MIN_PATH_PER_DIGIT * sum(c in DIGITS for c in label):
             reason = "too little ink"
         reasons.append(reason)
     return reasons
+
+
+def pen_data_problems(arrays: dict[str, np.ndarray]) -> dict[int, str]:
+    """Digits to drop for their pen data, by content: "repeated pen data" (in ``COPYING_LABS``, the same points
+    stroke for stroke as an earlier digit, or as one labelled otherwise: then every copy goes) and "broken
+    strokes" (``BROKEN_STROKE_LAB``: a stroke whose box starts at (0, 0) and spans over ``BLOWN_UP`` units)."""
+    groups: dict[bytes, list[int]] = {}
+    problems: dict[int, str] = {}
+    for i in range(len(arrays["labels"])):
+        strokes = sample_strokes(arrays, i)
+        if arrays["labs"][i] == BROKEN_STROKE_LAB and any(
+                not s.min(axis=0).any() and np.ptp(s, axis=0).max() > BLOWN_UP for s in strokes):
+            problems[i] = "broken strokes"
+        if arrays["labs"][i] in COPYING_LABS:
+            groups.setdefault(b"|".join(s.astype(np.int64).tobytes() for s in strokes), []).append(i)
+    for copies in groups.values():
+        disagree = len({str(arrays["labels"][i]) for i in copies}) > 1
+        for i in copies[0 if disagree else 1:]:
+            problems.setdefault(i, "repeated pen data")
+    return problems
 
 
 def sample_geometry(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

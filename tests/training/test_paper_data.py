@@ -122,3 +122,19 @@ def test_a_generator_without_paper_makes_the_strings_it_made_before():
     plain = synth.SequenceGenerator(digits, config, 3).batch(4, 0, 0)
     same = paper.generator_for(digits, config, 3).batch(4, 0, 0)
     assert plain[1] == same[1] and np.array_equal(plain[0], same[0])
+
+
+def test_unipen_digits_keep_no_copied_or_broken_pen_data():
+    arrays, index = realdata.unipen_arrays("digits"), realdata.unipen_index("digits")
+    seen = set()
+    for i in np.flatnonzero(index["kept"] & np.isin(index["labs"], realdata.COPYING_LABS)):
+        strokes = realdata.sample_strokes(arrays, i)
+        key = b"|".join(s.astype(np.int64).tobytes() for s in strokes)
+        assert key not in seen
+        seen.add(key)
+        if index["labs"][i] == realdata.BROKEN_STROKE_LAB:
+            assert not any(not s.min(axis=0).any() and np.ptp(s, axis=0).max() > realdata.BLOWN_UP for s in strokes)
+    counts = realdata.load_splits()["label_filter"]["digits"]["dropped"]
+    assert counts["repeated pen data"] > 290 and counts["broken strokes"] > 100
+    # the copying labs are train labs: the held-out digits are as before
+    assert not set(realdata.COPYING_LABS) & (set(realdata.split_labs("validation")) | set(realdata.split_labs("test")))
