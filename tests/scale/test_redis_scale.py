@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.support.polling import wait_until
+from tests.support.scale import INFERENCE_TIMEOUT_S
 from training import datasets, store, synth
 from webapp.errors import UnknownModelError
 from webapp.serving.redis_backend import GROUP, REQUESTS, RedisBackend
@@ -146,7 +147,10 @@ def test_redis_outage_gives_errors_then_results_again(cluster, readers, images):
             assert kind == "error", payload
             assert payload["error"]["code"] == "inference_unavailable"
             assert f"Redis at {cluster.redis.url} unreachable" in payload["error"]["message"]
-            assert time.monotonic() - start < 10, "the error took as long as a hang"
+            # A hang ends only when the reply wait gives up (twice INFERENCE_TIMEOUT_S: 30 s) with "no inference
+            # worker answered"; an outage is seen at once, and the message above names Redis. Half the wait
+            # leaves a loaded machine 15 s and still fails a backend that waits for the timeout.
+            assert time.monotonic() - start < INFERENCE_TIMEOUT_S, "the error took as long as a hang"
         for url, _ in cluster.webs:
             assert cluster.health(url)["inference"] == "error"
 

@@ -4,7 +4,7 @@
   ``python -m webapp.serving.worker``; other worker arguments on request) on a free port of 127.0.0.1,
   in a process group of its own; ready once ``/healthz`` says the model is loaded; stopped by signalling
   the whole group, so the inference process goes too.
-* ``free_port``, ``rss_mb``, ``http_json``, ``post_image``.
+* ``free_port``, ``rss_mb``, ``anon_mb``, ``http_json``, ``post_image``.
 * ``descendants``, ``cmdline``, ``state_of``, ``alive``, ``inference_workers``: processes from /proc (no
   psutil in the test extras).
 """
@@ -48,6 +48,19 @@ def rss_mb(pid: int | str = "self", digits: int | None = None) -> float | None:
         return None
     megabytes = int(fields[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     return megabytes if digits is None else round(megabytes, digits)
+
+
+def anon_mb(pid: int | str = "self") -> float | None:
+    """A process's resident anonymous memory in MB (``RssAnon``: its heap and mmapped buffers; None when it is
+    gone). What the memory tests measure: a leak or a freed buffer kept resident is anonymous memory, while the
+    file-backed pages in ``rss_mb`` (libraries, the model's files) are evicted and faulted in again as the page
+    cache of a machine short of memory comes and goes, megabytes at a time whatever the code does."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    kilobytes = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("RssAnon:"))
+    return kilobytes / 1024
 
 
 # --- processes -------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_healthz_and_status_say_which_device(process_app, connect):
     assert body["inference"] == "ready"
     assert body["model"]["device"] in ("CPU", "GPU")
     sock = connect(process_app)
-    _, status = sock.wait("status", timeout=5)
+    _, status = sock.wait("status", timeout=30)
     assert status["state"] == "ready" and status["model"]["device"] in ("CPU", "GPU")
 
 
@@ -88,7 +88,7 @@ def test_killed_worker_is_replaced_and_clients_hear_about_it(process_app, connec
     backend = process_app.extensions["digit_reader"].backend
     config = process_app.config
     sock = connect(process_app)
-    sock.wait("status", lambda s: s["state"] == "ready", timeout=5)
+    sock.wait("status", lambda s: s["state"] == "ready", timeout=30)
     restarts, old_pid = backend.restarts, backend.process.pid
 
     backend.process.kill()
@@ -115,7 +115,7 @@ def test_killed_worker_is_replaced_and_clients_hear_about_it(process_app, connec
     assert backend.restarts == restarts + 1
     assert backend.process.pid != old_pid and backend.process.poll() is None
 
-    restarting, _ = sock.wait("status", lambda s: s["state"] == "restarting", timeout=5)
+    restarting, _ = sock.wait("status", lambda s: s["state"] == "restarting", timeout=30)
     ready, status = sock.wait("status", lambda s: s["state"] == "ready", timeout=30)
     assert restarting < ready, sock.summary()
     assert status["model"]["name"]

@@ -15,7 +15,7 @@ def sock(app, connect):
 
 
 def test_connecting_client_gets_status_ready(sock):
-    index, status = sock.wait("status", timeout=5)
+    index, status = sock.wait("status", timeout=30)
     assert index == 0, "status must be the first thing a client hears"
     assert status["state"] == "ready"
     assert status["model"]["name"] == store.default_name()
@@ -94,7 +94,7 @@ MALFORMED = [
 @pytest.mark.parametrize("args, received", MALFORMED)
 def test_malformed_frame_gets_bad_request_and_the_connection_keeps_working(sock, args, received):
     sock.emit("frame", *args)
-    _, error = sock.wait("error", timeout=5)
+    _, error = sock.wait("error", timeout=30)
     code, message = error_of(error)
     assert code == "bad_request", error
     assert received in message, f"the message does not say what was received ({received!r}): {message!r}"
