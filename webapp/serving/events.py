@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_socketio import SocketIO, emit
 
-from webapp.errors import BadRequestError, DigitReaderError
+from webapp.errors import BadRequestError, DigitReaderError, InternalError
 from webapp.serving.service import Frame
 
 MAX_SEQ = 2**53 - 1  # what a JavaScript number holds exactly
@@ -60,8 +60,7 @@ def on_error(exc):
         else None
     if not isinstance(exc, DigitReaderError):
         current_app.logger.exception("socket handler failed", exc_info=exc)
-        exc = DigitReaderError("the server could not handle this event")
-        exc.code = "internal_error"
+        exc = InternalError("the server could not handle this event")
     valid_seq = isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= MAX_SEQ
     emit("error", {"seq": seq if valid_seq else None, **exc.to_payload()})
 

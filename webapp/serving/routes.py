@@ -5,7 +5,8 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from training import store
-from webapp.errors import BadRequestError, DigitReaderError, ImageTooLargeError, UnsupportedMediaError
+from webapp.errors import (BadRequestError, DigitReaderError, ImageTooLargeError, UnsupportedMediaError,
+                           error_payload)
 
 bp = Blueprint("main", __name__)
 
@@ -199,6 +200,6 @@ def http_error(exc: HTTPException):
     """Other HTTP errors as JSON under /api, as Flask's page elsewhere."""
     if not request.path.startswith("/api/"):
         return exc
-    response = jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}})
+    response = jsonify(error_payload(exc.name.lower().replace(" ", "_"), exc.description))
     response.status_code = exc.code
     return response
