@@ -7,7 +7,7 @@ the reader benchmark on the validation split with one choice changed, and the ta
 Variants: the app as served; the other finders (``classical``, ``learned``); the veto threshold
 ``finding.SUPPORT`` at 0.3 and 0.7 (0.5 served); the learned regions without the dot and speck rules
 (``finding.is_dot``, ``detect.tall_enough``); ``MIN_CONFIDENCE`` 0.3 (0.1 served). Results:
-``benchmarks/results/choices-validation.json`` (per variant, per set: images, read exactly, empty answers,
+``benchmarks/results/choices.json`` (per variant, per set: images, read exactly, empty answers,
 invented), and a Markdown table on stdout. Validation data only: never the test split.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from benchmarks import reader
 from benchmarks.common import machine_info
 
 SETS = reader.DETECTOR_SETS + ["crop", "usps", "optdigits"]
-RESULTS = reader.RESULTS_DIR / "choices-validation.json"
+RESULTS = reader.RESULTS_DIR / "choices.json"
 
 
 @contextlib.contextmanager

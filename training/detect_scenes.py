@@ -9,7 +9,7 @@ drawing pad with a number at any size and place. A share of the scenes hold no n
 
 The ink of numbers is the line model's training ink (``synth.SequenceGenerator``: MNIST train digits, the
 UNIPEN train labs, USPS and optdigits train scans, separators). Words are Hershey letters.
-The reader benchmark's scenes (``training.scenes``, ``training.real_scenes``, ``training.negatives``) come
+The reader benchmark's scenes (``benchmarks/scenes/``) come
 from other code with other parameters, so that no figure is tuned to this renderer.
 
 ``make_scene(rng, ink)`` -> ``Scene``: a uint8 grey image and the number boxes in it (plus boxes to ignore:
