@@ -28,6 +28,8 @@ from training.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_
                             transform_digit, write_along)
 
 REAL_SHARE = 0.35  # of paper strings, real crops (registers and cheques, train split)
+FINDER_SHARE = 0.5  # of real crops, cut as the app's hand-tuned finder cuts a number (from stage 2 on)
+FINDER_PADS = (0.08, 0.25)  # paper kept round a found number, as a share of its height (the app keeps 0.15)
 CHEQUE_SHARE = 0.3  # of the real crops, cheques
 PEN_SHARE = 0.55  # of rendered strings, written from pen strokes (the rest from scans)
 ROUND_AMOUNT = 0.3  # of rendered strings, a round amount: digits then zeros ("3200", "17000")
@@ -354,14 +356,37 @@ def cut_real(crop: paperdata.Crop, rng: np.random.Generator) -> np.ndarray:
     return jpeg(image, rng, 0.2)
 
 
+def found_number(crop: paperdata.Crop, rng: np.random.Generator) -> tuple[np.ndarray, str] | None:
+    """A number of ``crop`` as the app's hand-tuned finder finds it (``detect.find_numbers``), cut with a margin
+    as the app cuts it, and its label: a register crop's when the finder finds one number there; for a cheque,
+    one found number's digits (those whose boxes' centres it holds). None where that cannot be told."""
+    from webapp.reading import detect  # the app's finder: imported when a run asks for it
+
+    regions = detect.find_numbers(crop.image)
+    if crop.boxes is None:
+        if len(regions) != 1:
+            return None
+        region, label = regions[0], crop.label
+    elif regions:
+        region = regions[int(rng.integers(len(regions)))]
+        label = "".join(ch for ch, centre in zip(crop.label, crop.boxes[:, :2] + crop.boxes[:, 2:] / 2)
+                        if region.box.x <= centre[0] < region.box.right and region.box.y <= centre[1] < region.box.bottom)
+    else:
+        return None
+    box = region.box
+    pad = int(round(rng.uniform(*FINDER_PADS) * box.h))
+    image = crop.image[max(0, box.y - pad):box.bottom + pad, max(0, box.x - pad):box.right + pad]
+    return (image, label) if label else None
+
+
 # --------------------------------------------------------------------------------------------- strings
 
 
 class PaperStrings:
     """Paper strings for the training loop (``SynthConfig.paper_fraction`` of them)."""
 
-    def __init__(self, pool: PaperPool, max_length: int):
-        self.pool, self.max_length = pool, max_length
+    def __init__(self, pool: PaperPool, max_length: int, finder_cuts: bool = True):
+        self.pool, self.max_length, self.finder_cuts = pool, max_length, finder_cuts  # stage 1 ran without
 
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
         if length is None and rng.random() < REAL_SHARE:
@@ -372,7 +397,11 @@ class PaperStrings:
         crops = self.pool.cheques if rng.random() < CHEQUE_SHARE else self.pool.registers
         crops = [c for c in crops if len(c.label) <= self.max_length] if crops is self.pool.cheques else crops
         crop = crops[int(rng.integers(len(crops)))]
-        return Sample(cut_real(crop, rng), crop.label, [], "cheque" if crop.boxes is not None else "register")
+        origin = "cheque" if crop.boxes is not None else "register"
+        found = found_number(crop, rng) if self.finder_cuts and rng.random() < FINDER_SHARE else None
+        if found is not None:
+            return Sample(jpeg(found[0], rng, 0.2), found[1], [], f"{origin}-found")
+        return Sample(cut_real(crop, rng), crop.label, [], origin)
 
     def rendered(self, rng: np.random.Generator, length: int) -> Sample:
         text = number_text(rng, length)

@@ -138,3 +138,17 @@ def test_unipen_digits_keep_no_copied_or_broken_pen_data():
     assert counts["repeated pen data"] > 290 and counts["broken strokes"] > 100
     # the copying labs are train labs: the held-out digits are as before
     assert not set(realdata.COPYING_LABS) & (set(realdata.split_labs("validation")) | set(realdata.split_labs("test")))
+
+
+def test_found_numbers_carry_the_digits_the_finder_cut():
+    from training import paper
+
+    rng = np.random.default_rng(1)
+    cheques = paperdata.load_crops("cheque-amounts", "train")[:30]
+    found = [(c, paper.found_number(c, rng)) for c in cheques]
+    assert sum(f is not None for _, f in found) >= 20
+    for crop, result in found:
+        if result is None:
+            continue
+        image, label = result
+        assert image.ndim == 2 and image.size and label and label in crop.label
