@@ -4,6 +4,8 @@
     python -m benchmarks.reader --digits validation --quick   # while developing: held-out training digits
     python -m benchmarks.reader --sets real          # real writers: pen-real paper-real usps optdigits
                                                      # touching continental stray-marks separated
+    python -m benchmarks.reader --sets paper         # written on paper: register cheques swiss semeion
+                                                     # pendigits cells amounts long-phone
     python -m benchmarks.reader --sets detector      # finding numbers: photo webcam multi canvas pad-large
                                                      # pad-small desk-colour no-digits pen-real paper-real
 
@@ -41,7 +43,7 @@ import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
 from benchmarks import contact_sheet  # noqa: E402
-from benchmarks.scenes import pad, real  # noqa: E402
+from benchmarks.scenes import pad, paper_sets, real  # noqa: E402
 from benchmarks.scenes import sets as scene_sets  # noqa: E402
 from benchmarks.scenes.base import Scene  # noqa: E402
 from training import datasets, realdata  # noqa: E402
@@ -63,12 +65,13 @@ MNIST_SETS = list(scene_sets.MNIST_SCENES)
 REAL_SETS = list(scene_sets.REAL_SCENES)
 PAD_SETS = list(scene_sets.PAD_SCENES)  # held-out UNIPEN strings, as pen-real's, scored as written
 FINDING_SETS = list(scene_sets.FINDING_SCENES)  # desk-colour draws MNIST digits; no-digits, none
+PAPER_SETS = list(scene_sets.PAPER_SCENES)  # numbers written on paper (issue 35)
 # a set's place here seeds its images: append, never reorder
-ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS
+ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS + PAPER_SETS
 WRITTEN_SETS = REAL_SETS + PAD_SETS  # scored against the label as written, and by digits only
 DETECTOR_SETS = ["photo", "webcam", "multi", "canvas", "pad-large", "pad-small", "desk-colour", "no-digits",
                  "pen-real", "paper-real"]
-SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "all": ALL_SETS}
+SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "paper": PAPER_SETS, "all": ALL_SETS}
 
 
 def make_recognizer(model: str | None, finder: str = FINDER):
@@ -253,7 +256,8 @@ def read_one(name: str, recognizer, scene: Scene) -> dict:
     result = recognizer.recognize(scene.data)
     seconds = time.perf_counter() - start
     read, truth = [number["text"] for number in result["numbers"]], scene.truth
-    ok = reads_as_written(truth, read) if name in WRITTEN_SETS else read == truth
+    ok = (reads_as_written(truth, read) if name in WRITTEN_SETS else
+          digits_match(truth, read) if name in paper_sets.DIGITS_SCORED else read == truth)
     return {"truth": truth, "read": read, "confidence": [number["confidence"] for number in result["numbers"]],
             "seconds": seconds, "ok": ok, "digits_ok": digits_match(truth, read),
             "read_boxes": detector_boxes(result), "truth_boxes": scene.boxes}
@@ -356,7 +360,7 @@ def real_images(name: str, items: list, seed: int, split: str):
     order = np.random.default_rng([seed, SPLIT_KEYS[split], ALL_SETS.index(name)]).permutation(len(items))
     if name in PAD_SETS:
         return lambda rng, index: scene_sets.PAD_SCENES[name](rng, items[order[index]])
-    render = scene_sets.REAL_SCENES[name]
+    render = {**scene_sets.REAL_SCENES, **scene_sets.PAPER_SCENES}[name]
     return lambda rng, index: Scene(*render(rng, items[order[index]]), None)
 
 
@@ -370,6 +374,8 @@ def real_source(name: str, split: str, items: list) -> dict:
         fill = pad.PAD_FILL[name]
         what = (f"UNIPEN strings of the {split} labs {labs} that fit the pad with the ink {fill[0]:.0%}-{fill[1]:.0%} "
                 f"of its height and stay legible (pad.pad_items)")
+    elif name in PAPER_SETS:
+        what = f"{name}: the {split} split of its source, split by writer (paper_sets.paper_items)"
     elif name in scene_sets.COMPOSED_SCENES:
         writers = len({item.writer for item in items})
         what = (f"numbers of 2-8 isolated UNIPEN digits, each of one writer ({writers} writers) of the {split} "
@@ -444,7 +450,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help=f"{QUICK_COUNT} images per set")
     parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
     parser.add_argument("--sets", nargs="+", choices=ALL_SETS + list(SET_GROUPS), default=MNIST_SETS,
-                        help="sets, or groups: mnist (the default), real, detector (finding numbers: "
+                        help="sets, or groups: mnist (the default), real, paper, detector (finding numbers: "
                              + " ".join(DETECTOR_SETS) + "), all")
     parser.add_argument("--finder", choices=FINDERS, default=FINDER,
                         help=f"how the numbers are found (default {FINDER}, as the app)")
@@ -471,7 +477,8 @@ def results_path(names: list[str], split: str, count: int, finder: str = FINDER)
     a -quick file (not committed), so that it never replaces the figures the docs quote."""
     stem = ("reader-real" if all(name in REAL_SETS for name in names) else
             "reader" if all(name in MNIST_SETS for name in names) else
-            "reader-detector" if all(name in DETECTOR_SETS for name in names) else "reader")
+            "reader-detector" if all(name in DETECTOR_SETS for name in names) else
+            "reader-paper" if all(name in PAPER_SETS for name in names) else "reader")
     stem += "" if split == "test" else "-validation"
     stem += "" if finder == FINDER else f"-{finder}"  # another finder's figures, beside the app's
     return RESULTS_DIR / (f"{stem}.json" if count >= DEFAULT_COUNT else f"{stem}-quick.json")

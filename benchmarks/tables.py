@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 READER = "reader.json"  # every reader set, test split, the app's finder, 300 images a set
+READER_PAPER = "reader-paper.json"  # the sets written on paper (issue 35), the same way
 SPEED = "speed.json"
 SPEED_BEFORE_26 = "speed-before-26.json"
 LOAD = "load.json"
@@ -40,6 +41,14 @@ SET_NAMES = {
     "pad-small": "the drawing pad, number small in a corner",
     "desk-colour": "a sheet on a strongly coloured desk",
     "no-digits": "pictures without digits: nothing invented",
+    "register": "row numbers in parish register cells (real scans)",
+    "cheques": "cheque amounts (real scans, digits only)",
+    "swiss": "Swiss writers' scanned digits",
+    "semeion": "Italian writers' scanned digits (semeion)",
+    "pendigits": "pendigits writers' pen digits",
+    "cells": "a short number in a table cell or form box",
+    "amounts": "amounts with runs of zeros, crowded or touching",
+    "long-phone": "9-13 digits photographed by a phone (digits only)",
 }
 
 
@@ -69,27 +78,39 @@ def finding_cell(r: dict, key: str) -> str:
     return f"{percent(figure['share'])} ({figure['count']}/{figure['of']})"
 
 
-def reader_summary() -> str:
-    """One row per set: images, read exactly, its target, and the finding figures."""
-    report = load(READER)
-    rows = [f"From {run_line(report, READER)}.", "",
-            "| set | images | read exactly | target | empty answers | invented | boxes IoU >= 0.7 |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+def summary_rows(report: dict) -> list[str]:
+    rows = []
     for name, r in report["sets"].items():
         target = f">= {percent(r['target'], 0)}" if "target" in r else "-"
         rows.append(f"| {name} | {r['images']} | {percent(r['accuracy'])} | {target} "
                     f"| {finding_cell(r, 'empty_answers')} | {finding_cell(r, 'invented')} "
                     f"| {finding_cell(r, 'box_tightness')} |")
-    return "\n".join(rows)
+    return rows
+
+
+def reader_summary() -> str:
+    """One row per set: images, read exactly, its target, and the finding figures; the paper sets' run after."""
+    rows = ["| set | images | read exactly | target | empty answers | invented | boxes IoU >= 0.7 |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    sources = []
+    for name in (READER, READER_PAPER):
+        if (RESULTS / name).exists():
+            report = load(name)
+            rows += summary_rows(report)
+            sources.append(f"- {run_line(report, name)}: " + ", ".join(report["sets"]))
+    return "\n".join(rows + ["", "From:", "", *sources])
 
 
 def readme_accuracy() -> str:
     """The README's headline: each set as a user would name it, read exactly by the app as served."""
-    report = load(READER)
-    rows = ["| input | images | read exactly |", "|---|---:|---:|"]
-    for name, r in report["sets"].items():
-        rows.append(f"| {SET_NAMES.get(name, name)} | {r['images']} | {percent(r['accuracy'])} |")
-    return "\n".join(rows) + f"\n\nFrom {run_line(report, READER)}."
+    rows, sources = ["| input | images | read exactly |", "|---|---:|---:|"], []
+    for name in (READER, READER_PAPER):
+        if (RESULTS / name).exists():
+            report = load(name)
+            rows += [f"| {SET_NAMES.get(s, s)} | {r['images']} | {percent(r['accuracy'])} |"
+                     for s, r in report["sets"].items()]
+            sources.append(run_line(report, name))
+    return "\n".join(rows) + "\n\nFrom " + "; and ".join(sources) + "."
 
 
 def speed_summary() -> str:

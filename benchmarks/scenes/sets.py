@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.scenes import finding, mnist, pad, real
+from benchmarks.scenes import finding, mnist, pad, paper_sets, real
 from benchmarks.scenes.separated import render_separated, separated_pattern
 from benchmarks.scenes.written import (CONTINENTAL_DIGITS, COMPOSED_SEED, WrittenNumber, dealt_numbers,
                                        digits_by_writer, render_continental, render_stray_marks, render_touching)
@@ -25,8 +25,9 @@ COMPOSED_SCENES = {"touching": render_touching, "continental": render_continenta
 REAL_SCENES = {"pen-real": real.render_pen_canvas, "paper-real": real.render_pen_paper, "usps": real.render_scan,
                "optdigits": real.render_scan, **COMPOSED_SCENES}
 PAD_SCENES = pad.PAD_SCENES
+PAPER_SCENES = paper_sets.PAPER_SCENES  # numbers written on paper (issue 35): real crops, new sources, cells...
 BOXED_SCENES = {**MNIST_SCENES, **FINDING_SCENES}  # the sets that draw their own digits, with true boxes
-TARGETS = {**mnist.TARGETS, **finding.TARGETS, **{name: pad.PAD_TARGET for name in PAD_SCENES}}
+TARGETS = {**mnist.TARGETS, **finding.TARGETS, **{name: pad.PAD_TARGET for name in PAD_SCENES}, **paper_sets.TARGETS}
 HELD_OUT = ("test", "validation")
 
 
@@ -63,6 +64,8 @@ def set_items(name: str, split: str) -> list:
     """The held-out items a real set renders: UNIPEN strings of ``split`` (pen sets; for a pad set those that
     fit the pad at its size), ``WrittenNumber``s (composed sets) or ``ScanDigit``s."""
     held_out_index(split)
+    if name in PAPER_SCENES:
+        return paper_sets.paper_items(name, split)
     if name in pad.PAD_FILL:
         return pad.pad_items(name, split)
     if name in SCAN_LOADERS:

@@ -16,7 +16,9 @@ def record(truth, read, truth_boxes=None, read_boxes=()) -> dict:
 
 def test_the_new_sets_are_appended_so_every_earlier_set_keeps_its_seeds():
     assert reader.ALL_SETS[: len(EARLIER_SETS)] == EARLIER_SETS
-    assert reader.ALL_SETS[len(EARLIER_SETS):] == ["pad-large", "pad-small", "desk-colour", "no-digits"]
+    assert reader.ALL_SETS[len(EARLIER_SETS):] == ["pad-large", "pad-small", "desk-colour", "no-digits", "register",
+                                                   "cheques", "swiss", "semeion", "pendigits", "cells", "amounts",
+                                                   "long-phone"]
 
 
 def test_the_detector_group_names_the_sets_that_measure_finding():
@@ -96,3 +98,20 @@ def test_every_set_has_a_target_but_the_real_ones():
     for name in reader.ALL_SETS:
         if name not in reader.REAL_SETS:
             assert 0.9 <= reader.set_target(name) <= 1.0
+
+
+def test_long_numbers_and_cheques_are_scored_by_their_digits_the_other_paper_sets_exactly():
+    class Reader:
+        def __init__(self, texts):
+            self.texts = texts
+
+        def recognize(self, data):
+            return {"numbers": [{"text": t, "confidence": 0.9, "box": [0, 0, 1, 1]} for t in self.texts]}
+
+    from benchmarks.scenes.base import Scene
+
+    scene = Scene(b"", ["188192500"], None)
+    assert reader.read_one("long-phone", Reader(["1", "88", "192", "500"]), scene)["ok"]
+    assert not reader.read_one("long-phone", Reader(["88", "192", "500"]), scene)["ok"]
+    assert not reader.read_one("register", Reader(["12", "51"]), Scene(b"", ["12"], None))["ok"]
+    assert reader.read_one("cheques", Reader(["10.000"]), Scene(b"", ["10000"], None))["ok"]
