@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import exit_on_sigterm, machine_info, machine_line, markdown_table, stats, write_results
-from tests.support.browser import Hand, write_on_pad
+from benchmarks.drawing import Hand, write_on_pad
 from tests.support.servers import Gunicorn, ServerError
 
 CHROMIUM = "/usr/bin/chromium"

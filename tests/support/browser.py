@@ -1,5 +1,10 @@
 """What the browser tests share: the app served by gunicorn as the README serves it, and Debian's Chromium
-(driven by Playwright) with a fake webcam playing a handwritten number on paper."""
+(driven by Playwright) with a fake webcam playing a handwritten number on paper.
+
+The browser itself is started once for every end-to-end test (the ``browser`` fixture of tests/webapp/conftest.py,
+``chromium`` here); each test opens a fresh context of a device (``DEVICES``, ``open_device``). The number is
+written on the pad by ``benchmarks.drawing`` (``Hand``, ``write_on_pad``), which the latency benchmark and the
+screenshot script use too; ``write`` writes with the device's own hand."""
 from __future__ import annotations
 
 import time
@@ -10,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.digit_paper import GLYPH_ADVANCE, glyph_strokes, photo, y4m
+from benchmarks.drawing import Hand, write_on_pad
+from tests.support.digit_paper import photo, y4m
 from tests.support.servers import Gunicorn, ServerError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,6 +25,12 @@ READY_TIMEOUT_S = 120
 WEBCAM_NUMBER = "4071"  # what the fake webcam shows
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+DEVICES = {  # Playwright's context settings of each device the page is tested on
+    "desktop": {"viewport": {"width": 1366, "height": 768}, "device_scale_factor": 1, "has_touch": False,
+                "is_mobile": False},
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "has_touch": True,
+              "is_mobile": True},
+}
 
 
 @dataclass
@@ -126,6 +138,10 @@ def chromium(camera: Path):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     playwright_api = pytest.importorskip("playwright.sync_api")
+    # Every wait of the page (actions: opened's set_default_timeout; assertions: expect, whose own default is 5 s)
+    # gets UI_TIMEOUT_MS: a reading, or a model loaded into the inference process on first use, takes seconds on
+    # a busy 2-core machine. A wait only ends a test that would hang; it asserts no speed.
+    playwright_api.expect.set_options(timeout=UI_TIMEOUT_MS)
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera}"])
@@ -133,44 +149,26 @@ def chromium(camera: Path):
         browser.close()
 
 
-class Hand:
-    """Strokes with the mouse on a desktop, with one finger on a phone (touch events through the DevTools
-    protocol: Playwright's own touchscreen only taps)."""
-
-    def __init__(self, page, touch: bool, steps: int = 8):
-        self.page, self.steps = page, steps
-        self.cdp = page.context.new_cdp_session(page) if touch else None
-
-    def stroke(self, points) -> None:
-        """One stroke through ``points`` (page pixels), pen down to pen up, ``steps`` moves between two points."""
-        if self.cdp is None:
-            self.page.mouse.move(*points[0])
-            self.page.mouse.down()
-            for point in points[1:]:
-                self.page.mouse.move(*point, steps=self.steps)
-            self.page.mouse.up()
-            return
-        self._touch("touchStart", points[0])
-        for start, end in zip(points, points[1:]):
-            for step in range(1, self.steps + 1):
-                t = step / self.steps
-                self._touch("touchMove", (start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t))
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-    def _touch(self, kind: str, point) -> None:
-        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
+def open_device(browser, server, device: str, tmp_path: Path, request, path: str = "/", ready: bool = True):
+    """A fresh context of ``device`` (``DEVICES``) on ``path`` (``opened``), downloads and the clipboard allowed."""
+    return opened(browser, server, tmp_path, request, {**DEVICES[device], "accept_downloads": True}, path, ready,
+                  device, ("clipboard-read", "clipboard-write"))
 
 
-def write_on_pad(page, hand: Hand, text: str, share: float = 0.55) -> None:
-    """``text`` across the middle of the pad (#draw-canvas), ``share`` of its height tall (smaller if it would
-    not fit its width, as a person writes on a narrow pad), pen-up after the last stroke."""
-    box = page.locator("#draw-canvas").bounding_box()
-    height = share * box["height"]
-    width = (len(text) - 1) * GLYPH_ADVANCE * height + 0.6 * height
-    if width > 0.9 * box["width"]:
-        height *= 0.9 * box["width"] / width
-        width = 0.9 * box["width"]
-    left = box["x"] + (box["width"] - width) / 2
-    top = box["y"] + (box["height"] - height) / 2
-    for stroke in glyph_strokes(text, left, top, height):
-        hand.stroke(stroke)
+def write(view: UI, text: str, share: float = 0.55) -> None:
+    """``text`` across the middle of the pad, by mouse or by finger as the view's device has (``write_on_pad``)."""
+    write_on_pad(view.page, Hand(view.page, view.device == "phone"), text, share)
+
+
+def wait_read(page, selector: str, text: str) -> None:
+    """``selector`` shows ``text`` and is no longer busy: the reading is done."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator(selector)).to_have_text(text)
+    expect(page.locator(selector)).to_have_attribute("aria-busy", "false")
+
+
+def upload_file(page, tmp_path: Path, name: str, data: bytes, field: str = "#upload-input") -> None:
+    """``data`` as the file ``name`` picked in the page's file input ``field``."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    page.set_input_files(field, str(path))

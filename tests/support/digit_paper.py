@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from benchmarks.drawing import GLYPH_ADVANCE, GLYPHS, glyph_strokes  # noqa: F401 (the strokes the page is written with)
 from training.datasets import load_test_digits
 
 
@@ -144,26 +145,6 @@ def y4m(frames_rgb: list[np.ndarray], fps: int = 15) -> bytes:
         yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)  # Y plane, then U, then V, as one array
         out.append(b"FRAME\n" + yuv.tobytes())
     return b"".join(out)
-
-
-# Simple, unambiguous pen strokes in a unit box (x right, y down; width 0.6 of the height).
-GLYPHS = {
-    "0": [[(0.3, 0.0), (0.08, 0.15), (0.0, 0.5), (0.08, 0.85), (0.3, 1.0), (0.52, 0.85), (0.6, 0.5), (0.52, 0.15),
-           (0.3, 0.0)]],
-    "1": [[(0.25, 0.2), (0.45, 0.0), (0.45, 1.0)]],
-    "4": [[(0.45, 0.0), (0.0, 0.65), (0.6, 0.65)], [(0.45, 0.0), (0.45, 1.0)]],
-    "7": [[(0.0, 0.0), (0.6, 0.0), (0.2, 1.0)]],
-}
-GLYPH_ADVANCE = 0.9  # digit pitch, in digit heights
-
-
-def glyph_strokes(text: str, left: float, top: float, height: float) -> list[list[tuple[float, float]]]:
-    """Polylines (in the same units as ``left``/``top``/``height``) that write ``text`` with GLYPHS."""
-    strokes = []
-    for i, ch in enumerate(text):
-        x0 = left + i * GLYPH_ADVANCE * height
-        strokes += [[(x0 + px * height, top + py * height) for px, py in line] for line in GLYPHS[ch]]
-    return strokes
 
 
 def draw_strokes(size: tuple[int, int], strokes, width: float) -> np.ndarray:

@@ -70,3 +70,12 @@ def connect():
         if client.is_connected():
             client.disconnect()
 
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Debian's Chromium, started once for every end-to-end test (each opens contexts of its own in it); its fake
+    webcam plays a handwritten number on paper (``tests.support.browser``)."""
+    from tests.support.browser import camera_clip, chromium
+
+    with chromium(camera_clip(tmp_path_factory.mktemp("camera"))) as launched:
+        yield launched

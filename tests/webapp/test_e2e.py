@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from tests.support.browser import WEBCAM_NUMBER, camera_clip, chromium, opened, served
-from tests.support.digit_paper import GLYPH_ADVANCE, encode, glyph_strokes, photo
+from tests.support.browser import WEBCAM_NUMBER, opened, served, write
+from tests.support.digit_paper import encode, photo
 
 pytestmark = pytest.mark.e2e
 
@@ -21,19 +21,12 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 
-
-# --- the server and the browser -----------------------------------------------------------------
+# --- the server (the browser is tests/webapp/conftest.py's) ----------------------------------------
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with served(tmp_path_factory.mktemp("gunicorn")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(camera_clip(tmp_path_factory.mktemp("camera"))) as launched:
-        yield launched
 
 
 @pytest.fixture
@@ -44,26 +37,12 @@ def ui(browser, server, request, tmp_path):
 
 # --- tests ----------------------------------------------------------------------------------------
 
-def draw(page, text: str, fraction: float = 0.55) -> None:
-    """Write ``text`` on #draw-canvas with the mouse, stroke by stroke, ``fraction`` of its height tall."""
-    box = page.locator("#draw-canvas").bounding_box()
-    height = fraction * box["height"]
-    left = box["x"] + (box["width"] - (len(text) - 1) * GLYPH_ADVANCE * height - 0.6 * height) / 2
-    top = box["y"] + (box["height"] - height) / 2
-    for stroke in glyph_strokes(text, left, top, height):
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*point, steps=8)
-        page.mouse.up()
-
-
 def test_number_drawn_with_the_mouse_is_read(ui):
     page = ui.page
     page.click("#mode-draw")
     result = page.locator("#draw-result")
 
-    draw(page, "170")
+    write(ui, "170")  # with the mouse: the desktop's hand
     expect(result).to_have_text("170")
     expect(result).to_have_attribute("data-state", "ok")
     assert ui.wait_painted(page.locator("#draw-overlay")) > 0, "no boxes drawn on #draw-overlay"

@@ -14,9 +14,9 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tests.support.browser import WEBCAM_NUMBER, served
+from tests.support.browser import WEBCAM_NUMBER, served, upload_file, wait_read, write
+from tests.support.browser import open_device as opened
 from tests.support.digit_paper import centred, encode
-from tests.webapp.test_e2e_page import browser, opened, upload_file, wait_read, write  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(params=["desktop", "phone"])
-def ui(request, browser, server, tmp_path):  # noqa: F811
+def ui(request, browser, server, tmp_path):
     with opened(browser, server, request.param, tmp_path, request) as view:
         yield view
 

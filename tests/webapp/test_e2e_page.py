@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.support.browser import WEBCAM_NUMBER, Hand, camera_clip, chromium, served, write_on_pad
-from tests.support.browser import opened as opened_in
+from tests.support.browser import DEVICES, WEBCAM_NUMBER, Hand, served, upload_file, wait_read, write
+from tests.support.browser import open_device as opened
 from tests.support.digit_paper import centred, encode, photo
 from tests.support.polling import wait_until
 
@@ -32,16 +32,10 @@ pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-DEVICES = {
-    "desktop": {"viewport": {"width": 1366, "height": 768}, "device_scale_factor": 1, "has_touch": False,
-                "is_mobile": False},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "has_touch": True,
-              "is_mobile": True},
-}
 LANDSCAPE = {"width": 844, "height": 390}
 
 
-# --- the server and the browser ------------------------------------------------------------------
+# --- the server (the browser is tests/webapp/conftest.py's) --------------------------------------
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -49,18 +43,6 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("page-server")
     with served(folder, {"DIGIT_READER_CORRECTIONS_DB": str(folder / "corrections.sqlite3")}) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(camera_clip(tmp_path_factory.mktemp("camera"))) as launched:
-        yield launched
-
-
-def opened(browser, server, device: str, tmp_path: Path, request, path: str = "/", ready: bool = True):
-    """A fresh context of ``device`` on ``path`` (``browser.opened``), downloads and the clipboard allowed."""
-    return opened_in(browser, server, tmp_path, request, {**DEVICES[device], "accept_downloads": True}, path, ready,
-                     device, ("clipboard-read", "clipboard-write"))
 
 
 @pytest.fixture(params=list(DEVICES))
@@ -83,11 +65,6 @@ def phone(browser, server, tmp_path, request):
 
 # --- writing, and what is in view ----------------------------------------------------------------
 
-def write(view, text: str, share: float = 0.55) -> None:
-    """``text`` across the middle of the pad, by mouse or by finger as the device has (``write_on_pad``)."""
-    write_on_pad(view.page, Hand(view.page, view.device == "phone"), text, share)
-
-
 def in_view(page, selector: str) -> bool:
     """The element's whole box is inside the viewport, as the page stands (no scrolling)."""
     box = page.locator(selector).bounding_box()
@@ -99,17 +76,6 @@ def in_view(page, selector: str) -> bool:
 def models_json(server) -> dict:
     with urllib.request.urlopen(server.url + "/api/v1/models", timeout=10) as response:
         return json.loads(response.read())
-
-
-def wait_read(page, selector: str, text: str) -> None:
-    expect(page.locator(selector)).to_have_text(text)
-    expect(page.locator(selector)).to_have_attribute("aria-busy", "false")
-
-
-def upload_file(page, tmp_path: Path, name: str, data: bytes, field: str = "#upload-input") -> None:
-    path = tmp_path / name
-    path.write_bytes(data)
-    page.set_input_files(field, str(path))
 
 
 # --- (1) the finished drawing goes at once, scaled down ------------------------------------------
