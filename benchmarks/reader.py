@@ -44,7 +44,7 @@ from benchmarks import contact_sheet  # noqa: E402
 from benchmarks.scenes import pad, real  # noqa: E402
 from benchmarks.scenes import sets as scene_sets  # noqa: E402
 from benchmarks.scenes.base import Scene  # noqa: E402
-from training import datasets, realdata  # noqa: E402
+from training.sources import datasets, realdata  # noqa: E402
 from webapp.reading.finding import FINDERS  # noqa: E402
 from webapp.reading.recognizer import FINDER  # noqa: E402
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from training.datasets import load_test_digits
+from training.sources.datasets import load_test_digits
 
 
 @functools.lru_cache(maxsize=1)

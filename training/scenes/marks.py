@@ -6,7 +6,7 @@ to its right. The reader must read the digits and nothing of the mark ("96" with
 returns the mask grown to hold it; the label does not change. Sizes are in digit heights (the mask's height).
 
 These are the training marks. The reader benchmark's ``stray-marks`` set draws its own, with other code
-(``training/real_scenes.py``), so a gain there is not one of this module's shapes only.
+(``benchmarks/scenes/``), so a gain there is not one of this module's shapes only.
 """
 from __future__ import annotations
 

@@ -21,10 +21,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from training import paperdata, realdata, synth
-from training.datasets import Digits
-from training.realdata import PenSample
-from training.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, pen_ink,
+from training.scenes import synth
+from training.sources import paperdata, realdata
+from training.sources.datasets import Digits
+from training.sources.realdata import PenSample
+from training.scenes.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, pen_ink,
                             transform_digit, write_along)
 
 REAL_SHARE = 0.35  # of paper strings, real crops (registers and cheques, train split)
