@@ -2,9 +2,9 @@
 import numpy as np
 
 from training.core import detector
+from training.fitting.train_detector import crop_window, iou
 from training.models.detector import target_maps
 from training.scenes import detect_scenes
-from training.fitting.train_detector import crop_window, iou
 
 
 def test_detector_input_is_at_working_scale_and_padded_to_a_multiple():

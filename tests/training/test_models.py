@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from training.core import store
-from training.models import builders as models
-from training.core.preprocess import INPUT_SHAPE
 from training.core.alphabet import NUM_CLASSES
+from training.core.preprocess import INPUT_SHAPE
+from training.models import builders as models
 from training.scenes.synth import encode_labels
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 
 from training.core import preprocess
 from training.scenes import synth
-from training.sources import datasets, realdata
 from training.scenes.synth import SequenceGenerator, SynthConfig
+from training.sources import datasets, realdata
 
 REAL = SynthConfig(real_fraction=1.0)
 RUN = re.compile(r"(\d)\1")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from training.core import decode, rescore, segment, store
-from training.models import builders as models
 from training.core.decode import DecodedChar
+from training.models import builders as models
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from training.core import decode, rescore
+from training.core.alphabet import DIGIT_ALPHABET, TEXT_ALPHABET, num_classes
 from training.models import builders as models
 from training.scenes import synth
-from training.sources import datasets, realdata
-from training.core.alphabet import DIGIT_ALPHABET, TEXT_ALPHABET, num_classes
 from training.scenes.synth import SequenceGenerator, SynthConfig, encode_labels
+from training.sources import datasets, realdata
 
 SEPARATED = SynthConfig(real_fraction=1.0, separator_fraction=1.0, alphabet=TEXT_ALPHABET)
 

@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import pytest
 
+from training.fitting.train import CosineSchedule, SyntheticBatches, TrainConfig
 from training.models import builders as models
 from training.scenes.synth import SequenceGenerator, SynthConfig
-from training.fitting.train import CosineSchedule, SyntheticBatches, TrainConfig
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """The corrections store (issue 24): numbers a user typed in where the reader misread them, kept to learn from.
 
-One SQLite file (the app's setting ``CORRECTIONS_DB``, else ``DB_FILE`` in the app's instance folder: ``app_database``
-resolves it for the app, ``webapp.config.corrections_db``, and for ``python -m training``). Every web process (gunicorn workers) opens it on its own: WAL mode lets readers
-go on while one writes, a busy timeout makes writers wait their turn instead of failing, and each change is one
-transaction, so a sample is stored whole or not at all. The file is created on the first sample, never before.
+One SQLite file (the app's setting ``CORRECTIONS_DB``, else ``DB_FILE`` in the app's instance folder:
+``app_database`` resolves it for the app, through ``webapp.config.corrections_db``, and for ``python -m training``).
+Every web process (gunicorn workers) opens it on its own: WAL mode lets readers go on while one writes, a busy
+timeout makes writers wait their turn instead of failing, and each change is one transaction, so a sample is
+stored whole or not at all. The file is created on the first sample, never before.
 
 Each sample keeps: a random id, a SHA-256 of its delete token (never the token), the time, the mode (draw,
 webcam, upload), the text typed, the text read, the model and its version, the size of the image sent, the

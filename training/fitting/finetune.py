@@ -26,12 +26,12 @@ import keras
 import numpy as np
 
 from training.core import preprocess, store
+from training.core.alphabet import TEXT_ALPHABET
+from training.core.corrections import CorrectionStore, StoredCorrection
 from training.fitting import evaluate, train
 from training.models import builders as models
-from training.sources import datasets
-from training.core.corrections import CorrectionStore, StoredCorrection
-from training.core.alphabet import TEXT_ALPHABET
 from training.scenes.synth import TEXT_LABEL_WIDTH, SequenceGenerator, encode_labels
+from training.sources import datasets
 
 HELD_OUT = "held-out corrections"  # the figure the fine-tune is for
 HELD_OUT_RULE = "the newest fifth of the corrections, by time"

@@ -27,10 +27,10 @@ import numpy as np
 
 from training.core import decode, rescore, segment, store
 from training.fitting import evaluate
-from training.models import builders as models
-from training.sources import datasets
-from training.scenes.synth import SynthConfig, start_worker, worker_batch, worker_job
 from training.fitting.train import CHECKPOINT_DIR, _git_commit, command_line
+from training.models import builders as models
+from training.scenes.synth import SynthConfig, start_worker, worker_batch, worker_job
+from training.sources import datasets
 
 LINES_PER_JOB = 250
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from training.core.alphabet import TEXT_ALPHABET
 from training.scenes import synth
-from training.sources.datasets import Digits
 from training.scenes.pen import PEN_SHARE
+from training.sources.datasets import Digits
 
 SCENE_SIZES = ((384, 288), (384, 216), (288, 384), (216, 384), (384, 384), (320, 240), (384, 154), (384, 180))
 PAD_SIZES = ((384, 154), (384, 180), (300, 150), (360, 240))  # the drawing pad, landscape and phone

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.scenes.pen import smoothed
 from training.scenes.layout import GAP_JITTER, MOST_OVERLAP, REAL_GAPS, REAL_SIZES, baseline
+from training.scenes.pen import smoothed
 
 SEPARATOR_CHARS = ".,-/:()+ "
 PLACEHOLDER = "d"

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from training.core import rescore, store
+from training.core.alphabet import DIGIT_ALPHABET
 from training.core.preprocess import INPUT_SHAPE
 from training.core.segment import CROP_SIZE
-from training.core.alphabet import DIGIT_ALPHABET
 from webapp.errors import UnknownModelError
 
 BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
