@@ -53,7 +53,8 @@ def min_confidence(value: float):
 
 def variants() -> dict:
     """name -> (extra reader arguments, a context that changes one choice)."""
-    from webapp.reading import detect, finding
+    from training.core import detect
+    from webapp.reading import finding
 
     return {
         "as-served": ([], contextlib.nullcontext()),

@@ -159,7 +159,7 @@ def scene_images(kind: str, count: int, seed: int,
     """``count`` (image bytes, true numbers) of a ``benchmarks.scenes.mnist`` kind (canvas, photo, webcam, multi),
     only of ``size`` (width, height) when given; deterministic for a seed."""
     from benchmarks.scenes.mnist import SCENES
-    from training.datasets import load_test_digits
+    from training.sources.datasets import load_test_digits
 
     digits, rng, images = load_test_digits(), np.random.default_rng(seed), []
     for _ in range(count * 50):

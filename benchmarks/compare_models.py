@@ -23,7 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def ms_per_image(run, batch_size: int, repeats: int) -> float:
     """Median wall milliseconds per image of a warmed-up tf.function on zeros of one batch size."""
-    from training.preprocess import INPUT_SHAPE
+    from training.core.preprocess import INPUT_SHAPE
 
     batch = np.zeros((batch_size,) + INPUT_SHAPE, np.float32)
     run(batch)
@@ -39,7 +39,8 @@ def compare(name: str, eval_sets: dict, repeats: int) -> dict:
     """Accuracy on each eval set and speed of one stored model."""
     import tensorflow as tf
 
-    from training import evaluate, store
+    from training.core import store
+    from training.fitting import evaluate
 
     stored = store.find(name)
     model = store.load_model(stored)
@@ -69,7 +70,9 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training import datasets, evaluate, store
+    from training.core import store
+    from training.fitting import evaluate
+    from training.sources import datasets
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_models")
     parser.add_argument("names", nargs="*", help="models in the store (default: all)")

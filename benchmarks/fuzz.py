@@ -143,7 +143,7 @@ def run(cases: int, seed: int, inference: str, case_timeout_s: float, out_path: 
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    from training import store
+    from training.core import store
     from webapp import socketio
     from webapp.config import DEFAULTS
     from webapp.errors import DigitReaderError

@@ -24,7 +24,7 @@ import numpy as np
 
 from benchmarks import reader
 from benchmarks.scenes import mnist
-from training import datasets
+from training.sources import datasets
 
 TILE = (480, 192)  # px per image on a sheet: the canvas's 5:2, large enough to read a squeezed 8-digit number
 GRID = (3, 4)  # columns, rows of images per sheet

@@ -87,7 +87,7 @@ def tesseract_whole(binary: str, psm: int, image: bytes) -> list[str]:
 
 def detector_crops(image: bytes) -> list[bytes]:
     """PNG crops of each number Digit Reader's detector finds, with the recognizer's margin of paper."""
-    from webapp.reading import detect
+    from training.core import detect
     from webapp.reading.imaging import decode_image
     from webapp.reading.recognizer import CROP_PAD
 

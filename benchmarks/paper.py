@@ -1,6 +1,6 @@
 """Numbers on paper (issue 35) read through the app: register-number cells and cheque amounts, one crop a picture.
 
-Each crop of a split (``training.paperdata``; validation to choose models, test for final figures only) is
+Each crop of a split (``training.sources.paperdata``; validation to choose models, test for final figures only) is
 encoded as PNG, as a user would upload it, and read by the app's one entry point,
 ``webapp.reading.load(model).recognize(png)``. A crop counts as read when the digits of the numbers read, joined
 ("" or " " between them: the same digits), are the label; ``one_number`` also counts those read as one number.
@@ -41,7 +41,7 @@ def machine() -> dict:
 
 def chosen_crops(name: str, split: str, count: int) -> list:
     """``count`` crops of the split, evenly spaced through it (all when ``count`` is 0 or more than there are)."""
-    from training import paperdata
+    from training.sources import paperdata
 
     crops = paperdata.load_crops(name, split)
     if not count or count >= len(crops):
@@ -52,7 +52,8 @@ def chosen_crops(name: str, split: str, count: int) -> list:
 def checkpoint_folder(checkpoint: Path, base: str) -> Path:
     """A model folder of ``checkpoint``'s line model with ``base``'s card and rescorer (in a temporary folder)."""
     import keras
-    from training import models, store
+    from training.core import store
+    from training.models import builders as models
 
     stored = store.find(base)
     folder = Path(tempfile.mkdtemp(prefix="paper-checkpoint-")) / f"{checkpoint.parent.name}-{checkpoint.stem}"

@@ -46,7 +46,7 @@ from benchmarks import contact_sheet  # noqa: E402
 from benchmarks.scenes import pad, paper_sets, real  # noqa: E402
 from benchmarks.scenes import sets as scene_sets  # noqa: E402
 from benchmarks.scenes.base import Scene  # noqa: E402
-from training import datasets, realdata  # noqa: E402
+from training.sources import datasets, realdata  # noqa: E402
 from webapp.reading.finding import FINDERS  # noqa: E402
 from webapp.reading.recognizer import FINDER  # noqa: E402
 
@@ -97,7 +97,7 @@ def detector_boxes(answer: dict | bytes) -> list[tuple[int, int, int, int]]:
     the old finder's regression tests; the recognizer's own answer is what the benchmark draws)."""
     if isinstance(answer, dict):
         return [tuple(int(v) for v in number["box"]) for number in answer["numbers"]]
-    from webapp.reading import detect
+    from training.core import detect
     from webapp.reading.imaging import decode_image
 
     gray = cv2.cvtColor(decode_image(answer, 40_000_000), cv2.COLOR_RGB2GRAY)

@@ -8,13 +8,13 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from training.quiet import quiet_tensorflow
+from training.core.quiet import quiet_tensorflow
 
 
 
 def _train(args) -> int:
-    from training import store
-    from training.train import TrainConfig, train
+    from training.core import store
+    from training.fitting.train import TrainConfig, train
 
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
     try:
@@ -27,8 +27,8 @@ def _train(args) -> int:
 
 
 def _train_rescorer(args) -> int:
-    from training import store
-    from training.rescore_train import RescorerConfig, train_rescorer
+    from training.core import store
+    from training.fitting.rescore_train import RescorerConfig, train_rescorer
 
     overrides = {f.name: getattr(args, f.name) for f in fields(RescorerConfig) if getattr(args, f.name, None) is not None}
     try:
@@ -40,8 +40,8 @@ def _train_rescorer(args) -> int:
 
 
 def _tune_rescorer(args) -> int:
-    from training import store
-    from training.rescore_train import RescorerConfig, retune
+    from training.core import store
+    from training.fitting.rescore_train import RescorerConfig, retune
 
     defaults = RescorerConfig()
     try:
@@ -54,7 +54,7 @@ def _tune_rescorer(args) -> int:
 
 
 def _train_detector(args) -> int:
-    from training.train_detector import DetectorConfig, train_detector
+    from training.fitting.train_detector import DetectorConfig, train_detector
 
     overrides = {f.name: getattr(args, f.name) for f in fields(DetectorConfig) if getattr(args, f.name, None) is not None}
     try:
@@ -73,7 +73,9 @@ def look_suffix(args) -> str:
 
 
 def _evaluate(args) -> int:
-    from training import datasets, evaluate, store
+    from training.core import store
+    from training.fitting import evaluate
+    from training.sources import datasets
 
     try:
         stored = store.find(args.model)
@@ -106,8 +108,9 @@ def _generate(args) -> int:
     import cv2
     from tqdm import tqdm
 
-    from training import datasets, evaluate
-    from training.synth import SequenceGenerator, SynthConfig
+    from training.fitting import evaluate
+    from training.sources import datasets
+    from training.scenes.synth import SequenceGenerator, SynthConfig
 
     digits = datasets.train_validation_split(datasets.load_train_digits())[0] if args.split == "train" else \
         datasets.held_out_digits(args.split)
@@ -127,7 +130,7 @@ def _generate(args) -> int:
 
 
 def _models(args) -> int:
-    from training import store
+    from training.core import store
 
     default = store.default_name() if (store.STORE_DIR / store.DEFAULT_FILE).exists() else None
     for stored in store.list_models():
@@ -138,7 +141,7 @@ def _models(args) -> int:
 
 
 def _import_npm(args) -> int:
-    from training import datasets
+    from training.sources import datasets
 
     digits = datasets.convert_npm_package(args.package_dir)
     print(f"converted {len(digits)} digits to {datasets.BUNDLED_TRAIN}")
@@ -146,13 +149,13 @@ def _import_npm(args) -> int:
 
 
 def corrections_database(given: str | None) -> Path:
-    """--db, or the app's corrections store, resolved as the app resolves it (``webapp.config.corrections_db``:
-    DIGIT_READER_CORRECTIONS_DB, else the app's instance folder)."""
+    """--db, or the app's corrections store, resolved as the app resolves it
+    (``training.core.corrections.configured_database``: DIGIT_READER_CORRECTIONS_DB, else the app's instance folder)."""
     if given:
         return Path(given)
-    from webapp.config import corrections_db, current_settings
+    from training.core.corrections import configured_database
 
-    return corrections_db(current_settings())
+    return configured_database()
 
 
 def existing_database(given: str | None) -> Path | None:
@@ -166,7 +169,7 @@ def existing_database(given: str | None) -> Path | None:
 
 
 def _corrections(args) -> int:
-    from training.corrections import CorrectionStore
+    from training.core.corrections import CorrectionStore
 
     database = existing_database(args.db)
     if database is None:
@@ -180,8 +183,8 @@ def _corrections(args) -> int:
 
 
 def _finetune(args) -> int:
-    from training import store
-    from training.finetune import FinetuneConfig, finetune
+    from training.core import store
+    from training.fitting.finetune import FinetuneConfig, finetune
 
     if not args.corrections:
         print("error: finetune learns from corrections only so far: add --corrections", file=sys.stderr)
@@ -220,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Digit Reader: train and evaluate models")
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     sub = parser.add_subparsers(dest="command", required=True)
-    from training import datasets
-    from training.models import REGISTRY, RESCORERS
+    from training.sources import datasets
+    from training.models.builders import REGISTRY, RESCORERS
 
     t = sub.add_parser("train", help="train an architecture and write model_store/<name>/")
     t.add_argument("--model", choices=sorted(REGISTRY), default="crnn")

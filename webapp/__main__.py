@@ -31,7 +31,7 @@ def run_server(host: str, port: str, model: str) -> int:
 
 def recognize(args) -> int:
     """Read numbers in image files with the same recognizer as the app; print its JSON per file."""
-    from training.quiet import quiet_tensorflow
+    from training.core.quiet import quiet_tensorflow
     from webapp import reading
     from webapp.errors import DigitReaderError
 

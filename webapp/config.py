@@ -65,16 +65,12 @@ def from_environment(environ=os.environ) -> dict:
 
 
 def corrections_db(settings: dict) -> Path:
-    """The corrections database: CORRECTIONS_DB, or ``training.corrections.DB_FILE`` in the app's instance folder
+    """The corrections database: CORRECTIONS_DB, or ``training.core.corrections.DB_FILE`` in the app's instance folder
     (Flask's ``instance_path`` for this package: ``instance/`` beside ``webapp/`` in a checkout). The app and
-    ``python -m training corrections`` both resolve it here."""
-    if settings.get("CORRECTIONS_DB"):
-        return Path(settings["CORRECTIONS_DB"])
-    from flask import Flask
+    ``python -m training corrections`` both resolve it with ``training.core.corrections.app_database``."""
+    from training.core.corrections import app_database
 
-    from training.corrections import DB_FILE
-
-    return Path(Flask("webapp").instance_path) / DB_FILE  # what create_app's Flask(__name__) gets
+    return app_database(settings.get("CORRECTIONS_DB"))
 
 
 def current_settings() -> dict:

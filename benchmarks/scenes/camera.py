@@ -2,7 +2,7 @@
 tilt, light, the camera's faults and its JPEG.
 
 Camera and paper choices here are the benchmark's own (the detector's and the reader's training scenes are
-drawn by ``training.detect_scenes`` and ``training.synth`` with their own code and parameters).
+drawn by ``training.scenes.detect_scenes`` and ``training.scenes.synth`` with their own code and parameters).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 (``desk-colour``), and pictures that hold no digit at all (``no-digits``: blank, ruled and squared paper, pages
 of printed and handwritten words, keyboards and cluttered desks).
 
-Other code, other parameters than the detector's training scenes (``training.detect_scenes``): these desks,
+Other code, other parameters than the detector's training scenes (``training.scenes.detect_scenes``): these desks,
 keyboards, clutter, papers, light and white balance are drawn here, and words come from the DejaVu fonts
 (printed by Pillow, or their letters' skeletons written again by a wobbling pen), not from Hershey's.
 """
@@ -22,7 +22,7 @@ from benchmarks.scenes.base import Box, Scene, fit_height, ink_points, pick, pla
 from benchmarks.scenes.camera import (PHOTO, WEBCAM, Camera, Sheet, camera_faults, desk, ink_on, jpeg, keep_in_frame,
                                       lighting, paper, paper_colour, solid, tilt, writable)
 from benchmarks.scenes.mnist import number_mask
-from training.datasets import Digits
+from training.sources.datasets import Digits
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PRINT_FONTS = ("DejaVuSerif.ttf", "DejaVuSans.ttf", "DejaVuSansCondensed.ttf", "DejaVuSerif-Italic.ttf",

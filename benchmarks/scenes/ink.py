@@ -1,8 +1,8 @@
 """The benchmark's own ink: how its scenes shape MNIST digits, line them up into numbers, find a digit's
 centre line, and draw pen paths on the page's canvas and on paper.
 
-This is other code, with other choices, than training's generators (``training.synth``,
-``training.strokes``, ``training.pen``), so that a gain that holds only for training's way of drawing does
+This is other code, with other choices, than training's generators (``training.scenes.synth``,
+``training.scenes.strokes``, ``training.scenes.pen``), so that a gain that holds only for training's way of drawing does
 not show here (``tests/benchmarks/test_renderer_imports.py`` walks the imports to keep it so). The two agree
 only on facts about the app: the page's pen is round and 1/18 of the canvas height wide
 (``static/js/draw.js``).

@@ -20,7 +20,7 @@ from benchmarks.scenes import ink as pen_ink
 from benchmarks.scenes.base import Scene, alpha_box, fit_height, ink_points, place, shrink_to
 from benchmarks.scenes.camera import (MULTI, PHOTO, WEBCAM, Camera, Sheet, camera_faults, canvas_png, choose_sheet,
                                       ink_on, jpeg, on_ruling, paper, paper_colour, photograph_boxed, solid, writable)
-from training.datasets import Digits
+from training.sources.datasets import Digits
 
 MAX_LENGTH = 8
 PEN_REFERENCE = 64  # canvas numbers are written, then reduced to a centre line, at this digit height

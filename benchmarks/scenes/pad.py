@@ -10,7 +10,7 @@ import numpy as np
 from benchmarks.scenes import base, camera, ink
 from benchmarks.scenes.mnist import CANVAS_ROOM, MIN_SQUEEZE
 from benchmarks.scenes.real import PEN_CANVAS_SIZES, ink_aspect, squeezed
-from training.realdata import PenSample, load_unipen
+from training.sources.realdata import PenSample, load_unipen
 
 # --- the drawing pad at the sizes people draw: large and small --------------------------------------
 

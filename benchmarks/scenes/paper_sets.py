@@ -26,8 +26,8 @@ from benchmarks.scenes.base import place
 from benchmarks.scenes.finding import font
 from benchmarks.scenes.written import (WrittenNumber, digit_strokes, digits_by_writer, flat, number_sample,
                                        spaced_layout, touching_layout)
-from training import paperdata
-from training.realdata import PenSample, load_unipen
+from training.sources import paperdata
+from training.sources.realdata import PenSample, load_unipen
 
 PAPER_SEED = 3507  # which digits make which number: fixed per set and split
 CELL_LENGTHS = (1, 3)

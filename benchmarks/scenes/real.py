@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from benchmarks.scenes import base, camera, ink, mnist
-from training.realdata import DIGITS, SEPARATORS, PenSample
+from training.sources.realdata import DIGITS, SEPARATORS, PenSample
 
 # --- the page's canvas ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import numpy as np
 from benchmarks.scenes.written import (DIGIT_SLOT, GAP_WOBBLE, LEAST_GAP, MARK_POINTS_PER_UNIT, SIZE_WOBBLE,
                                        SPACED_GAP, WrittenNumber, baseline_bottoms, digit_strokes, flat, hand_line,
                                        ink_box, number_sample, placed, render_written)
-from training.realdata import DIGITS, PenSample
+from training.sources.realdata import DIGITS, PenSample
 
 DATE_PATTERNS = {4: ("##/##",), 6: ("##/##/##",), 8: ("##/##/####", "####/##/##")}  # "/" stands for the mark
 TIME_PATTERNS = {3: "#:##", 4: "##:##", 6: "##:##:##"}
@@ -103,7 +103,7 @@ def separated_pattern(rng: np.random.Generator, count: int) -> str:
     return HEADLINES[mark][1](rng, count)
 
 
-# The marks, drawn in the writer's digit units (top 0, baseline 1). Not training.separators' shapes: a dot
+# The marks, drawn in the writer's digit units (top 0, baseline 1). Not training.scenes.separators' shapes: a dot
 # here is always a loop big enough to see, marks keep wider clearances and spaces are wider.
 MARK_CLEARANCE = (0.18, 0.32)  # box to box beside a mark: past the widest pen (0.11), and still past it
 # when a long number is written 30% narrower to fit the canvas (0.126); only where such a number's pen is

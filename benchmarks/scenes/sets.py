@@ -14,8 +14,8 @@ from benchmarks.scenes import finding, mnist, pad, paper_sets, real
 from benchmarks.scenes.separated import render_separated, separated_pattern
 from benchmarks.scenes.written import (CONTINENTAL_DIGITS, COMPOSED_SEED, WrittenNumber, dealt_numbers,
                                        digits_by_writer, render_continental, render_stray_marks, render_touching)
-from training.datasets import Digits
-from training.realdata import SCAN_LOADERS, load_scans, load_unipen
+from training.sources.datasets import Digits
+from training.sources.realdata import SCAN_LOADERS, load_scans, load_unipen
 
 MNIST_SCENES = mnist.BOXED_SCENES
 FINDING_SCENES = finding.FINDING_SCENES

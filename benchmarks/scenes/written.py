@@ -1,5 +1,5 @@
 """The reader benchmark's composed sets: numbers of 2-8 isolated UNIPEN digits of one held-out writer, laid
-out here (not by ``training.synth`` or ``training.separators``): ``touching`` (digits that touch or overlap
+out here (not by ``training.scenes.synth`` or ``training.scenes.separators``): ``touching`` (digits that touch or overlap
 their neighbours, in sizes that differ), ``continental`` (1s with a flag and a foot, crossed 7s, slashed 0s),
 ``stray-marks`` (an underline, frame, a form's box edge, a tick or a short stroke near the number).
 ``separated`` (in ``separated``) builds on these. Half are drawn on the canvas, half photographed on paper
@@ -13,12 +13,12 @@ from typing import NamedTuple
 import numpy as np
 
 from benchmarks.scenes.real import render_pen_canvas, render_pen_paper
-from training.realdata import PenSample
+from training.sources.realdata import PenSample
 
 # --- numbers written from one held-out writer's digits: touching, continental, stray marks ---------
 
 # Held-out UNIPEN strings seldom show these failure classes on their own, so these sets write numbers from
-# one writer's isolated digits, laid out here (nothing from training.synth or training.separators, whose
+# one writer's isolated digits, laid out here (nothing from training.scenes.synth or training.scenes.separators, whose
 # layouts train the reader). Units while laying out: the writer's digit box is 1 tall, y points down, a
 # full-size digit's bottom sits at y = 1.
 COMPOSED_SEED = 2207  # which digits make which number: fixed per set and split

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks import reader
-from training import datasets
+from training.sources import datasets
 
 FIRST_IMAGES = 2
 MOST_AGREEMENT = 0.5  # of the pixels that are not plain paper in either image, at most this share may match

@@ -32,7 +32,7 @@ SEEDED = dict(derandomize=True, database=None, deadline=None,
 
 
 def model_name() -> str:
-    from training import store
+    from training.core import store
 
     return store.default_name()
 
@@ -149,7 +149,7 @@ def test_extreme_aspect_ratios_are_read_not_500(client, width, height):
 def test_model_must_be_a_name_in_the_store_never_a_path(app, client, model):
     """A model parameter is looked up by name only: no path is opened, no extra copy of a model is loaded
     (each spelling of a path used to load one more), no server path is told to the client."""
-    from training import store
+    from training.core import store
 
     store_dir = str(app.config["MODEL_STORE"] or store.STORE_DIR)
     model = model.format(name=store.default_name(), store=store_dir)
@@ -166,7 +166,7 @@ def test_model_must_be_a_name_in_the_store_never_a_path(app, client, model):
 
 
 def test_socket_frame_with_a_model_path_gets_unknown_model(probe, app):
-    from training import store
+    from training.core import store
 
     path = str((app.config["MODEL_STORE"] or store.STORE_DIR)) + "/" + store.default_name()
     received = probe.send("frame", [{"seq": 5, "image": number_png("7"), "model": path}], CASE_LIMIT_S)

@@ -122,7 +122,7 @@ def test_an_event_named_disconnect_does_not_reset_the_frame_slot(probe, service,
 def test_inference_queue_is_bounded_and_callers_past_it_get_503_at_once():
     """The batches waiting for the inference process are bounded (MAX_QUEUED_BATCHES): past it a caller gets
     InferenceUnavailableError (503, Retry-After) at once instead of queueing without end."""
-    from training.preprocess import INPUT_SHAPE
+    from training.core.preprocess import INPUT_SHAPE
     from webapp.errors import InferenceUnavailableError
     from webapp.serving.inference import ProcessBackend
 

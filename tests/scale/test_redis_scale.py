@@ -15,7 +15,9 @@ import pytest
 
 from tests.support.polling import wait_until
 from tests.support.scale import INFERENCE_TIMEOUT_S
-from training import datasets, store, synth
+from training.core import store
+from training.scenes import synth
+from training.sources import datasets
 from webapp.errors import UnknownModelError
 from webapp.serving.redis_backend import GROUP, REQUESTS, RedisBackend
 

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.drawing import GLYPH_ADVANCE, GLYPHS, glyph_strokes  # noqa: F401 (the strokes the page is written with)
-from training.datasets import load_test_digits
+from training.sources.datasets import load_test_digits
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training import store
+from training.core import store
 from webapp.reading import local
 
 RECORDING = Path(__file__).resolve().parents[1] / "fixtures" / "recorded-logits.npz"

@@ -89,7 +89,7 @@ def real_pictures() -> list[bytes]:
     """A few real pictures of handwritten numbers (MNIST test digits): a canvas PNG, a JPEG photo, a
     WebP and a GIF, so that mutations also hit images the detector and model get to work on."""
     if not _REAL:
-        from training.datasets import load_test_digits
+        from training.sources.datasets import load_test_digits
 
         digits = load_test_digits()
         ink = np.concatenate([digits.images[i] for i in (3, 2, 1, 18)], axis=1).astype(np.float32) / 255.0

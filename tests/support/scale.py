@@ -26,7 +26,8 @@ import socketio
 from tests.support import ROOT
 from tests.support.polling import wait_until
 from tests.support.servers import Gunicorn, free_port
-from training import datasets, synth
+from training.scenes import synth
+from training.sources import datasets
 from webapp.serving.redis_backend import WORKERS_PREFIX, alive_workers
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training.corrections import CorrectionStore, NewCorrection, StoreFullError
+from training.core.corrections import CorrectionStore, NewCorrection, StoreFullError
 
 
 def add_many(path: str, count: int, max_rows: int) -> tuple[int, int]:

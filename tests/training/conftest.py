@@ -8,14 +8,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 @pytest.fixture(scope="session")
 def train_digits():
-    from training import datasets
+    from training.sources import datasets
 
     return datasets.train_validation_split(datasets.load_train_digits(allow_download=False))[0]
 
 
 @pytest.fixture(scope="session")
 def test_digits():
-    from training import datasets
+    from training.sources import datasets
 
     return datasets.load_test_digits()
 
@@ -23,7 +23,8 @@ def test_digits():
 @pytest.fixture
 def line_batch():
     """A fixed batch of 8 normalised lines and their texts, from the validation digits."""
-    from training import datasets, synth
+    from training.scenes import synth
+    from training.sources import datasets
 
     _, validation = datasets.train_validation_split(datasets.load_train_digits(allow_download=False))
     generator = synth.SequenceGenerator(validation, synth.SynthConfig(max_length=4), seed=3)

@@ -1,4 +1,4 @@
-"""The corrections store (training/corrections.py), its export and the fine-tune on corrections (issue 24)."""
+"""The corrections store (training/core/corrections.py), its export and the fine-tune on corrections (issue 24)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.digit_paper import sheet, text_size
 from tests.support.writers import add_many
-from training import store
-from training.corrections import (CorrectionStore, NewCorrection, StoreFullError, UnknownCorrectionError,
+from training.core import store
+from training.core.corrections import (CorrectionStore, NewCorrection, StoreFullError, UnknownCorrectionError,
                                   WrongTokenError, text_problem)
 from webapp.serving.corrections import png
 
@@ -142,20 +142,23 @@ def test_the_command_line_exports_the_store_the_environment_names(tmp_path, monk
 
 def test_the_app_and_the_command_line_resolve_the_same_default_database(model_backend, monkeypatch):
     from webapp import create_app
+    from training.__main__ import corrections_database
     from webapp.config import corrections_db, current_settings
 
     monkeypatch.delenv("DIGIT_READER_CORRECTIONS_DB", raising=False)
     app = create_app({"ASYNC_MODE": "threading", "TESTING": True, "INFERENCE": model_backend})
     assert app.extensions["corrections"].store.path == corrections_db(current_settings())
     assert str(corrections_db(current_settings()).parent) == app.instance_path
+    assert corrections_database(None) == corrections_db(current_settings())
     monkeypatch.setenv("DIGIT_READER_CORRECTIONS_DB", "/data/fixes.sqlite3")
     assert str(corrections_db(current_settings())) == "/data/fixes.sqlite3"
+    assert str(corrections_database(None)) == "/data/fixes.sqlite3"
 
 
 # --- fine-tuning ------------------------------------------------------------------------------------------------
 
 def test_the_newest_fifth_is_held_out():
-    from training.finetune import split_newest
+    from training.fitting.finetune import split_newest
 
     assert split_newest(list(range(10)), 0.2) == (list(range(8)), [8, 9])
     assert split_newest([0, 1], 0.2) == ([0], [1])
@@ -166,8 +169,8 @@ def test_the_newest_fifth_is_held_out():
 def test_a_fine_tune_on_a_few_corrections_reads_them_and_is_promoted(tmp_path):
     """Six numbers written with a space between groups, which the default reads without it; 30 steps later the
     new version reads them as typed, the held-out one too, and MNIST strings no worse: it becomes the DEFAULT."""
-    from training.finetune import FinetuneConfig, as_lines, finetune
-    from training import evaluate
+    from training.fitting.finetune import FinetuneConfig, as_lines, finetune
+    from training.fitting import evaluate
 
     models = tmp_path / "store"
     parent = store.find(None)

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from training import datasets
+from training.sources import datasets
 
 
 def test_bundled_test_set_matches_checksums_and_reads():

@@ -1,8 +1,10 @@
 """The learned detector's shared pieces: its input, its targets, and kernels back to boxes."""
 import numpy as np
 
-from training import detect_scenes, detector
-from training.train_detector import crop_window, iou
+from training.core import detector
+from training.fitting.train_detector import crop_window, iou
+from training.models.detector import target_maps
+from training.scenes import detect_scenes
 
 
 def test_detector_input_is_at_working_scale_and_padded_to_a_multiple():
@@ -15,7 +17,7 @@ def test_detector_input_is_at_working_scale_and_padded_to_a_multiple():
 
 def test_a_perfect_kernel_map_gives_the_boxes_back():
     boxes = [(40.0, 60.0, 120.0, 40.0), (200.0, 150.0, 80.0, 32.0)]
-    target, weight = detector.target_maps(boxes, [], (256, 320))
+    target, weight = target_maps(boxes, [], (256, 320))
     logits = np.where(target > 0, 10.0, -10.0)
     found = [f.box for f in detector.boxes_from_map(logits, 1.0)]
     assert len(found) == 2
@@ -24,7 +26,7 @@ def test_a_perfect_kernel_map_gives_the_boxes_back():
 
 
 def test_ignored_boxes_weigh_nothing():
-    target, weight = detector.target_maps([], [(0.0, 0.0, 64.0, 64.0)], (128, 128))
+    target, weight = target_maps([], [(0.0, 0.0, 64.0, 64.0)], (128, 128))
     assert target.sum() == 0 and weight[:16, :16].sum() == 0 and weight[20:, 20:].min() == 1
 
 

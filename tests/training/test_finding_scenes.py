@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from benchmarks.scenes import base, finding, mnist, pad, real, sets
-from training import datasets
-from training.realdata import load_unipen
+from training.sources import datasets
+from training.sources.realdata import load_unipen
 
 ONE_PIXEL = 1  # ink rows are whole pixels: a share may miss its bound by one row
 

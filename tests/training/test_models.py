@@ -8,9 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from training import models, store
-from training.preprocess import INPUT_SHAPE
-from training.synth import NUM_CLASSES, encode_labels
+from training.core import store
+from training.core.alphabet import NUM_CLASSES
+from training.core.preprocess import INPUT_SHAPE
+from training.models import builders as models
+from training.scenes.synth import encode_labels
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +36,7 @@ def test_unknown_architecture_lists_the_registry():
 def test_a_few_training_steps_lower_the_loss(name, line_batch):
     import keras
 
-    from training.train import TrainConfig, compile_model
+    from training.fitting.train import TrainConfig, compile_model
 
     keras.utils.set_random_seed(0)
     inputs, texts = line_batch
@@ -133,7 +135,7 @@ def test_the_committed_default_model_is_the_one_its_card_describes(test_digits):
     """A check that the file in the repo is the good one: on 300 fixed strings of 1-8 MNIST test digits it
     reads at least 97% exactly (issue 2's bound; crnn-pen-digits3 reads 98.3%), as well as its card says within the
     sampling error of 300 strings, and is small enough."""
-    from training import evaluate
+    from training.fitting import evaluate
 
     stored = store.find(None)
     eval_set = evaluate.make_eval_set(test_digits, (1, 8), 300, seed=12345)

@@ -1,9 +1,9 @@
-"""Paper and pen sources of issue 35 (training.paperdata): checksums, splits by writer, loaders. No TensorFlow."""
+"""Paper and pen sources of issue 35 (training.sources.paperdata): checksums, splits by writer, loaders. No TensorFlow."""
 import json
 
 import numpy as np
 
-from training import paperdata, realdata
+from training.sources import paperdata, realdata
 
 
 def test_bundled_paper_files_match_their_checksums():
@@ -79,7 +79,8 @@ def test_symbol_labs_follow_the_digit_splits():
 
 
 def test_paper_strings_are_grey_crops_of_their_digits_and_repeat_by_seed():
-    from training import paper, preprocess
+    from training.core import preprocess
+    from training.scenes import paper
 
     strings = paper.PaperStrings(paper.load_paper_pool(), 8)
     first = [strings.sample(np.random.default_rng([7, k])) for k in range(40)]
@@ -93,7 +94,7 @@ def test_paper_strings_are_grey_crops_of_their_digits_and_repeat_by_seed():
 
 
 def test_round_amounts_and_runs_are_common():
-    from training import paper
+    from training.scenes import paper
 
     rng = np.random.default_rng(0)
     texts = [paper.number_text(rng, 4) for _ in range(500)]
@@ -102,7 +103,7 @@ def test_round_amounts_and_runs_are_common():
 
 
 def test_the_paper_pool_holds_train_writers_only():
-    from training import paper
+    from training.scenes import paper
 
     pool = paper.load_paper_pool()
     held = set(realdata.split_labs("validation")) | set(realdata.split_labs("test"))
@@ -114,7 +115,8 @@ def test_the_paper_pool_holds_train_writers_only():
 
 
 def test_a_generator_without_paper_makes_the_strings_it_made_before():
-    from training import datasets, paper, synth
+    from training.scenes import paper, synth
+    from training.sources import datasets
 
     digits = datasets.Digits(np.random.default_rng(0).integers(0, 255, (50, 28, 28), dtype=np.uint8),
                              np.arange(50, dtype=np.uint8) % 10, "noise")
@@ -141,7 +143,7 @@ def test_unipen_digits_keep_no_copied_or_broken_pen_data():
 
 
 def test_found_numbers_carry_the_digits_the_finder_cut():
-    from training import paper
+    from training.scenes import paper
 
     rng = np.random.default_rng(1)
     cheques = paperdata.load_crops("cheque-amounts", "train")[:30]

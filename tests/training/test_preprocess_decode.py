@@ -1,6 +1,6 @@
 import numpy as np
 
-from training import decode, preprocess
+from training.core import decode, preprocess
 
 
 def _number_image(dark_ink: bool) -> np.ndarray:

@@ -9,8 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from training import datasets, preprocess, realdata, synth
-from training.synth import SequenceGenerator, SynthConfig
+from training.core import preprocess
+from training.scenes import synth
+from training.scenes.synth import SequenceGenerator, SynthConfig
+from training.sources import datasets, realdata
 
 REAL = SynthConfig(real_fraction=1.0)
 RUN = re.compile(r"(\d)\1")
@@ -200,7 +202,7 @@ def test_crowded_strings_come_at_the_asked_share_and_leave_other_configs_as_they
 
 def test_the_card_names_the_real_sources_and_the_flags_reach_the_config():
     from training.__main__ import build_parser
-    from training.train import TrainConfig, real_handwriting
+    from training.fitting.train import TrainConfig, real_handwriting
 
     assert real_handwriting(TrainConfig()) == {}
     note = real_handwriting(TrainConfig(real_fraction=0.5, repeat_fraction=0.4))["real_handwriting"]
@@ -217,7 +219,7 @@ def test_the_card_names_the_real_sources_and_the_flags_reach_the_config():
 
 
 def test_the_scans_validation_tenth_is_never_trained_on():
-    from training import realdata
+    from training.sources import realdata
 
     for source in ("usps", "optdigits"):
         train, validation = realdata.load_scans(source, "train"), realdata.load_scans(source, "validation")

@@ -1,4 +1,4 @@
-"""Real handwriting (training.realdata) and the pen renderer (training.pen): no TensorFlow, a few seconds."""
+"""Real handwriting (training.sources.realdata) and the pen renderer (training.scenes.pen): no TensorFlow, a few seconds."""
 import json
 import os
 import subprocess
@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from training import pen, realdata
+from training.scenes import pen
+from training.sources import realdata, splits
 
 OPTDIGITS_CLASSES = {  # optdigits-orig.names, "9. Class Distribution"
     "train": [189, 198, 195, 199, 186, 187, 195, 201, 180, 204],
@@ -30,7 +31,7 @@ def test_bundled_files_match_their_checksums():
 
 
 def test_the_recorded_splits_are_what_the_rule_gives():
-    assert realdata.load_splits() == json.loads(json.dumps(realdata.make_splits()))
+    assert realdata.load_splits() == json.loads(json.dumps(splits.make_splits()))
 
 
 def test_splits_are_lab_and_writer_disjoint_and_cover_every_lab():
@@ -220,7 +221,7 @@ def test_unipen_digits_render_as_mnist_digits(unipen_digits):
 
 
 def test_realdata_and_pen_load_no_tensorflow_webapp_or_benchmarks():
-    code = ("import sys, training.realdata, training.pen; "
+    code = ("import sys, training.sources.realdata, training.scenes.pen; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'webapp', 'benchmarks')]; "
             "print(*bad); sys.exit(1 if bad else 0)")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from training import decode, models, rescore, segment, store
-from training.decode import DecodedChar
+from training.core import decode, rescore, segment, store
+from training.core.decode import DecodedChar
+from training.models import builders as models
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +109,7 @@ def test_fusing_lets_a_sure_classifier_overrule_an_unsure_line_reading_and_keeps
 
 
 def test_the_digit_builder_reads_one_crop_into_ten_logits():
-    from training import models
+    from training.models import builders as models
 
     model = models.RESCORERS["digit"](width=8)
     assert model.name == "digit" and model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
@@ -131,7 +132,8 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
     assert "train-rescorer --tiny" in card["rescorer"]["training"]["command"]
     assert {"test_4", "test_1-8", "test_1-8-realistic", "test_1-8-pen"} <= set(card["metrics"])
 
-    from training import datasets, evaluate
+    from training.fitting import evaluate
+    from training.sources import datasets
     from webapp.reading.local import LocalBackend
 
     lines = evaluate.make_eval_set(datasets.held_out_digits("validation"), (1, 8), 24, seed=5).inputs
@@ -190,7 +192,7 @@ def test_train_rescorer_tiny_writes_a_model_the_cli_and_the_app_backend_read_ali
 def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_saving_and_folding(tmp_path):
     import keras
 
-    from training import models
+    from training.models import builders as models
 
     members = [models.build_digit(width=4), models.build_digit(width=4)]
     crops = np.random.default_rng(1).random((5, 28, 28, 1)).astype(np.float32)
@@ -215,7 +217,7 @@ def test_an_ensemble_of_rescorers_averages_their_log_probabilities_and_survives_
 def test_a_trained_classifier_is_saved_without_its_optimizer(tmp_path):
     import keras
 
-    from training import models
+    from training.models import builders as models
 
     model = models.build_digit(width=4)
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -239,8 +241,8 @@ def _saved_parts(path: Path) -> set[str]:
 
 @pytest.mark.slow
 def test_training_crops_are_the_same_whether_cut_here_or_in_data_processes(train_digits):
-    from training import synth
-    from training.rescore_train import LINES_PER_JOB, lines_to_crops
+    from training.scenes import synth
+    from training.fitting.rescore_train import LINES_PER_JOB, lines_to_crops
 
     line_logits = store.load_model(store.find("crnn")).predict_on_batch
     config = synth.SynthConfig(max_length=4)
@@ -266,7 +268,7 @@ def test_only_lines_read_with_the_right_number_of_digits_give_labelled_crops():
 @pytest.mark.slow
 def test_a_run_cut_short_keeps_its_trained_classifiers_and_reuses_them_only_with_the_same_settings(
         tmp_path, monkeypatch, train_digits, capsys):
-    from training import rescore_train
+    from training.fitting import rescore_train
 
     monkeypatch.setattr(rescore_train, "CHECKPOINT_DIR", tmp_path)
     reader = store.find("crnn")
@@ -291,7 +293,7 @@ def test_a_run_cut_short_keeps_its_trained_classifiers_and_reuses_them_only_with
 
 
 def test_the_pen_share_of_the_classifiers_training_lines_follows_the_config():
-    from training import rescore_train
+    from training.fitting import rescore_train
 
     config = rescore_train.RescorerConfig(clean_fraction=0.6, pen_fraction=0.8, test_like_share=0.25)
     (like_training, training_lines), (plain, plain_lines) = rescore_train.synth_configs(config)

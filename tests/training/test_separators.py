@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from training import separators
-from training.pen import ink_alpha
-from training.realdata import PenSample
+from training.scenes import separators
+from training.scenes.pen import ink_alpha
+from training.sources.realdata import PenSample
 
 SEEDS = range(40)
 

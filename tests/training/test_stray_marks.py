@@ -4,8 +4,8 @@ strings they made before."""
 import numpy as np
 import pytest
 
-from training import marks
-from training.synth import SequenceGenerator, SynthConfig
+from training.scenes import marks
+from training.scenes.synth import SequenceGenerator, SynthConfig
 
 
 def digits_mask(height: int = 40, width: int = 90) -> tuple[np.ndarray, list]:

@@ -2,8 +2,9 @@ import cv2
 import numpy as np
 import pytest
 
-from training import preprocess, strokes
-from training.synth import SequenceGenerator, SynthConfig, add_flag, elastic_warp, encode_labels
+from training.core import preprocess
+from training.scenes import strokes
+from training.scenes.synth import SequenceGenerator, SynthConfig, add_flag, elastic_warp, encode_labels
 
 
 def test_labels_match_the_digits_drawn(train_digits):
@@ -152,7 +153,7 @@ def test_a_stem_leaning_like_a_7_gets_no_flag():
 
 
 def test_evaluation_strings_have_no_flags_and_training_strings_do():
-    from training.evaluate import eval_config
+    from training.fitting.evaluate import eval_config
 
     assert eval_config((1, 8)).flagged_ones == 0.0  # the test set's 1s as their writers wrote them
     assert SynthConfig().flagged_ones > 0
@@ -177,7 +178,7 @@ def test_elastic_strings_keep_their_digits_and_the_strength_is_checked(train_dig
 
 def test_pen_evaluation_strings_are_all_drawn_with_the_canvas_pen(train_digits):
     """``evaluate --pen`` and the rescorer's "1-8-pen" set: every string solid ink from one round pen."""
-    from training.evaluate import eval_config
+    from training.fitting.evaluate import eval_config
 
     def least_solid(config):
         generator = SequenceGenerator(train_digits, config, seed=3)

@@ -4,8 +4,12 @@ the rescorer leaving separators alone."""
 import numpy as np
 import pytest
 
-from training import datasets, decode, models, realdata, rescore, synth
-from training.synth import DIGIT_ALPHABET, TEXT_ALPHABET, SequenceGenerator, SynthConfig, encode_labels
+from training.core import decode, rescore
+from training.core.alphabet import DIGIT_ALPHABET, TEXT_ALPHABET, num_classes
+from training.models import builders as models
+from training.scenes import synth
+from training.scenes.synth import SequenceGenerator, SynthConfig, encode_labels
+from training.sources import datasets, realdata
 
 SEPARATED = SynthConfig(real_fraction=1.0, separator_fraction=1.0, alphabet=TEXT_ALPHABET)
 
@@ -60,7 +64,7 @@ def test_a_separator_the_reader_nearly_read_is_doubt_and_one_it_read_is_not():
 
 def test_a_widened_head_reads_digits_as_the_digit_model_did(line_batch):
     digit_model = models.build("crnn")
-    wide = models.widened_head(digit_model, synth.num_classes(TEXT_ALPHABET))
+    wide = models.widened_head(digit_model, num_classes(TEXT_ALPHABET))
     assert wide.output_shape == (None, 64, 20) and wide.name == "crnn"
     inputs = line_batch[0][:4]
     before, after = np.asarray(digit_model(inputs, training=False)), np.asarray(wide(inputs, training=False))
@@ -87,7 +91,7 @@ def test_separated_strings_come_from_the_train_split_and_encode_in_the_text_alph
 def test_separators_need_the_text_alphabet():
     with pytest.raises(ValueError, match="alphabet with separators"):
         SynthConfig(real_fraction=1.0, separator_fraction=0.3)
-    from training.train import TrainConfig
+    from training.fitting.train import TrainConfig
 
     with pytest.raises(ValueError, match="--alphabet"):
         TrainConfig(alphabet="letters")

@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import pytest
 
-from training import models
-from training.synth import SequenceGenerator, SynthConfig
-from training.train import CosineSchedule, SyntheticBatches, TrainConfig
+from training.fitting.train import CosineSchedule, SyntheticBatches, TrainConfig
+from training.models import builders as models
+from training.scenes.synth import SequenceGenerator, SynthConfig
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_crnn_wide_reads_eight_pixel_columns_and_the_builder_checks_the_width():
 
 @pytest.fixture(scope="module")
 def default_model():
-    from training import store
+    from training.core import store
 
     return store.load_model(store.find(None))
 
@@ -108,7 +108,7 @@ def _some_digits(train_digits, count=256):
 
 
 def test_digit_confidence_is_high_for_digits_read_right_and_zero_for_those_read_wrong(train_digits, default_model):
-    from training import evaluate
+    from training.fitting import evaluate
 
     confidence = evaluate.digit_confidence(default_model.predict_on_batch, _some_digits(train_digits), "ctc")
     assert confidence.shape == (256,) and np.all(confidence[:8] == 0.0)
@@ -116,7 +116,7 @@ def test_digit_confidence_is_high_for_digits_read_right_and_zero_for_those_read_
 
 
 def test_hard_digits_are_repeated_until_they_have_their_share_of_the_picks(train_digits, default_model):
-    from training.train import emphasize_hard_digits
+    from training.fitting.train import emphasize_hard_digits
 
     part = _some_digits(train_digits)
     pool = emphasize_hard_digits(default_model, part, 0.3, "ctc")
@@ -131,7 +131,7 @@ def test_hard_digits_are_repeated_until_they_have_their_share_of_the_picks(train
 
 
 def test_hard_digits_need_a_trained_model_to_judge_them():
-    from training.train import train
+    from training.fitting.train import train
 
     with pytest.raises(ValueError, match="--init-from or --resume"):
         train(TrainConfig.tiny(hard_digits=0.1))

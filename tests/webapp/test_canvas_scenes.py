@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.scenes import mnist
-from training import datasets
+from training.sources import datasets
 
 APP_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
 DRAW_JS = APP_CSS.parents[1] / "js" / "draw.js"

@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.api_checks import error_of
 from tests.support.digit_paper import centred, encode, photo
-from training import store
-from training.corrections import CorrectionStore, token_hash
+from training.core import store
+from training.core.corrections import CorrectionStore, token_hash
 from webapp.serving.limits import RateLimiter
 
 CORRECTIONS = "/api/v1/corrections"

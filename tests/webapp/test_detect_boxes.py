@@ -1,7 +1,7 @@
 """The detector's ``Box``: its edges, overlaps and gaps, and the union of boxes (no pixels, no model)."""
 from __future__ import annotations
 
-from webapp.reading.detect import Box, Region, union
+from training.core.detect import Box, Region, union
 
 
 def test_a_box_knows_its_edges_area_and_centre():

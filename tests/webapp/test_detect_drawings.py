@@ -14,7 +14,7 @@ import pytest
 from tests.support.api_checks import iou
 from tests.support.digit_paper import GLYPH_ADVANCE, centred, draw_strokes, glyph_strokes, sheet
 from benchmarks.scenes.ink import PEN_SHARE
-from webapp.reading import detect
+from training.core import detect
 
 # (width, height) of the draw canvas: the page at 1280 px wide gives 972x388; smaller windows less.
 CANVASES = [(972, 388), (800, 400), (600, 300)]

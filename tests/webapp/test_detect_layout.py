@@ -2,8 +2,8 @@
 order numbers are read in."""
 from __future__ import annotations
 
-from webapp.reading import detect
-from webapp.reading.detect import Region
+from training.core import detect
+from training.core.detect import Region
 
 
 def number(x: int, y: int, digits: int, slope: float = 0.0, size: int = 60) -> Region:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.support.digit_paper import GLYPH_ADVANCE, draw_strokes, glyph_strokes
-from webapp.reading import detect
+from training.core import detect
 
 HEIGHT = 60  # digit height, px
 

@@ -3,8 +3,10 @@ and the detector's own numbers are added where the classical finder found none."
 import cv2
 import numpy as np
 
-from training import detector
-from webapp.reading import detect, finding
+from training.core import detector
+from training.models.detector import target_maps
+from training.core import detect
+from webapp.reading import finding
 
 
 def written_zeros(gray: np.ndarray, x: int, y: int, count: int) -> detect.Box:
@@ -18,7 +20,7 @@ def written_zeros(gray: np.ndarray, x: int, y: int, count: int) -> detect.Box:
 
 def map_seeing(boxes: list[detect.Box], shape: tuple[int, int]) -> np.ndarray:
     """A detector map (scale 1) sure of a number's kernel in each box and of nothing elsewhere: (H/4, W/4, 1)."""
-    target, _ = detector.target_maps([tuple(map(float, b)) for b in boxes], [], shape)
+    target, _ = target_maps([tuple(map(float, b)) for b in boxes], [], shape)
     return np.where(target > 0, 10.0, -10.0)[..., None]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import legibility, reader
 from benchmarks.scenes import mnist
-from training import datasets
+from training.sources import datasets
 
 
 def test_labels_are_read_with_several_numbers_and_an_unsure_mark():

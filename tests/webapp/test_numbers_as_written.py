@@ -4,9 +4,9 @@ lowering the number's confidence. The recognizer's reading step, on logits made 
 import numpy as np
 import pytest
 
-from training import preprocess
-from training.synth import DIGIT_ALPHABET, TEXT_ALPHABET
-from webapp.reading import detect
+from training.core import preprocess
+from training.core.alphabet import DIGIT_ALPHABET, TEXT_ALPHABET
+from training.core import detect
 from webapp.reading.recognizer import Crop, Prepared, Recognizer
 
 STEPS = 64

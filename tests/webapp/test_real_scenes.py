@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.scenes import ink as pen_ink
 from benchmarks.scenes import mnist, pad, real, separated, sets, written
-from training.realdata import load_unipen
+from training.sources.realdata import load_unipen
 
 from tests.webapp.test_canvas_scenes import page_canvas_ratio
 
@@ -105,7 +105,7 @@ def test_scan_images_hold_one_digit_on_paper(source, split):
 
 
 def test_scan_validation_is_a_fixed_tenth_of_the_training_file():
-    from training.realdata import load_usps, scan_validation_indices
+    from training.sources.realdata import load_usps, scan_validation_indices
 
     chosen = scan_validation_indices(len(load_usps("train")))
     assert len(chosen) == round(0.1 * len(load_usps("train"))) and len(set(chosen)) == len(chosen)
@@ -205,7 +205,7 @@ def test_composed_renders_are_deterministic_canvas_and_paper_with_the_number_as_
 @pytest.mark.parametrize("split", ["test", "validation"])
 @pytest.mark.parametrize("name", COMPOSED)
 def test_composed_numbers_are_one_held_out_writer_each(name, split):
-    from training.realdata import split_labs, unipen_index
+    from training.sources.realdata import split_labs, unipen_index
 
     items = composed_items(name, split)
     samples = load_unipen("digits", split)
@@ -221,7 +221,7 @@ def test_composed_numbers_are_one_held_out_writer_each(name, split):
 
 
 def test_files_a_lab_filed_by_digit_are_one_writer():
-    from training.realdata import PenSample
+    from training.sources.realdata import PenSample
 
     stroke = (np.zeros((2, 2), np.float32),)
     files = [("0", "val/val/data/gresai30.dat"), ("1", "val/val/data/gresai31.dat"),  # gresai's 0s, 1s
@@ -542,8 +542,8 @@ def test_separated_renders_label_the_text_as_written():
 
 
 def test_the_composed_sets_draw_with_their_own_code_not_the_training_composers():
-    """The benchmark's separators and layouts are not training's (training.separators, training.synth)."""
+    """The benchmark's separators and layouts are not training's (training.scenes.separators, training.scenes.synth)."""
     tree = ast.parse(Path(sets.__file__).read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not imported & {"separators", "synth", "training.separators", "training.synth"}
+    assert not imported & {"separators", "synth", "training.scenes.separators", "training.scenes.synth"}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.support.fake_backend import RECORDING
-from training import decode
+from training.core import decode
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def test_the_recording_reads_as_the_real_model_reads_today():
 
 def test_the_recorded_detector_maps_find_what_the_real_detector_finds_today():
     from tests.support.fake_backend import load_maps
-    from training import detector
+    from training.core import detector
     from webapp.reading.local import LocalBackend
     from webapp.reading.recognizer import DETECTOR
 

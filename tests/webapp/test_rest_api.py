@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.support.api_checks import assert_result_schema, error_of, iou, texts, without_timing
 from tests.support.digit_paper import centred, digit_ink_boxes, encode, sheet
-from training import store
+from training.core import store
 
 RECOGNIZE = "/api/v1/recognize"
 

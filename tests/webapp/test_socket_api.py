@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.api_checks import assert_result_schema, error_of, seqs_accounted_for, texts, without_timing
 from tests.support.digit_paper import centred, encode
-from training import store
+from training.core import store
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def load(model: str | None = None, store_dir: Path | None = None, backend: Backe
     inference process does."""
     if backend is None:
         settings.setdefault("pool", ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read"))
-        from training.quiet import quiet_tensorflow
+        from training.core.quiet import quiet_tensorflow
 
         quiet_tensorflow()  # TensorFlow loads here, without its start-up lines (TF_CPP_MIN_LOG_LEVEL < 2 keeps them)
         from webapp.reading.local import LocalBackend

@@ -1,6 +1,6 @@
 """Which numbers are in a picture: the learned detector's map, the hand-tuned finder (``reading.detect``), or both.
 
-- ``learned``: the detector's kernels, grown back and tightened to the ink (``training.detector``).
+- ``learned``: the detector's kernels, grown back and tightened to the ink (``training.core.detector``).
 - ``classical``: the hand-tuned finder alone.
 - ``both``: the hand-tuned finder's numbers that the detector's map also sees (``SUPPORT``: letters, words and
   clutter the finder takes for digits, the map does not), plus the detector's numbers the finder missed (a sheet
@@ -11,8 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training import detector
-from webapp.reading import detect
+from training.core import detect, detector
 
 FINDERS = ("learned", "classical", "both")
 SUPPORT = 0.5  # the map's highest probability over a found number's box: below it, the detector sees no number there

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training import rescore, store
-from training.preprocess import INPUT_SHAPE
-from training.segment import CROP_SIZE
-from training.synth import DIGIT_ALPHABET
+from training.core import rescore, store
+from training.core.alphabet import DIGIT_ALPHABET
+from training.core.preprocess import INPUT_SHAPE
+from training.core.segment import CROP_SIZE
 from webapp.errors import UnknownModelError
 
 BATCH_SIZES = (1, 4, 16, 64)  # fixed shapes: every call is padded up to one of these
@@ -44,9 +44,9 @@ class LocalBackend:
     def __init__(self, default_model: str | None = None, store_dir: Path | None = None):
         import tensorflow as tf  # only this process pays for TensorFlow
 
-        from training import models  # Keras too
+        from training.core import folding  # Keras too
 
-        self.tf, self.fold_batch_norm = tf, models.fold_batch_norm
+        self.tf, self.fold_batch_norm = tf, folding.fold_batch_norm
         self.store_dir = store_dir
         self.default = default_model or store.default_name(store_dir)
         self.loaded: dict[str, tuple] = {}
@@ -81,7 +81,7 @@ class LocalBackend:
         return self.loaded[name]
 
     def _load_detector(self, stored: store.StoredModel):
-        """A number detector (``training.detector``): pictures of any size, so one function traced for every
+        """A number detector (``training.core.detector``): pictures of any size, so one function traced for every
         shape (no XLA, no fixed batch sizes: a picture's size is its own)."""
         model = store.load_model(stored)
         run = self.tf.function(lambda x: model(x, training=False), autograph=False,
@@ -91,7 +91,7 @@ class LocalBackend:
 
     def _load_rescorer(self, stored: store.StoredModel):
         """For a model whose card names a rescorer: (lines, logits) -> logits with each digit weighed again
-        (``training.rescore``); else None."""
+        (``training.core.rescore``); else None."""
         rescorer = store.load_rescorer(stored)
         if rescorer is None:
             return None
@@ -131,7 +131,7 @@ class LocalBackend:
 
     def predict(self, model: str | None, batch: np.ndarray, rescore: bool = True) -> tuple[np.ndarray, dict]:
         """float32 (n, 32, 256, 1) -> logits (n, steps, 11); with the model's rescorer, when it has one (and
-        ``rescore``), each digit read is weighed again by it (``training.rescore``). For a detector: pictures
+        ``rescore``), each digit read is weighed again by it (``training.core.rescore``). For a detector: pictures
         (n, H, W, 1) -> number maps (n, H/4, W/4, 1)."""
         runs, info, output_shape, rescorer = self._load(model)
         if DETECTOR_RUN in runs:

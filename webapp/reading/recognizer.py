@@ -14,8 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from training import decode, detector, preprocess
-from webapp.reading import detect, finding
+from training.core import decode, detect, detector, preprocess
+from webapp.reading import finding
 from webapp.errors import DigitReaderError, InvalidImageError
 from webapp.reading.imaging import decode_gray, sample_images
 
@@ -131,7 +131,7 @@ class Prepared:
     crops: list[Crop]
     timing: dict
     gray: np.ndarray | None = None  # the decoded picture, kept while the detector's map is awaited
-    picture: np.ndarray | None = None  # the detector's input, float32 (H, W, 1) (training.detector.detector_input)
+    picture: np.ndarray | None = None  # the detector's input, float32 (H, W, 1) (training.core.detector.detector_input)
     scale: float = 1.0  # detector pixels per image pixel
     found: list[detect.Region] | None = None  # the hand-tuned finder's numbers, where it ran
     answer: dict | None = None  # what ``Recognizer.recognize`` answers for it, once read

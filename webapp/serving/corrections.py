@@ -2,7 +2,7 @@
 
 The routes hand over the request's fields; this module checks each (saying what it received when it refuses
 one), decodes the image as the reader does, cuts the number out with the reader's margin, and stores the sample
-through ``training.corrections.CorrectionStore``. Nothing is kept from a request that fails any check, and
+through ``training.core.corrections.CorrectionStore``. Nothing is kept from a request that fails any check, and
 nothing at all is kept except on a POST: reading a picture never stores it.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from training import store
-from training.corrections import (MODES, TEXT_RULE, CorrectionStore, NewCorrection, StoreFullError,
+from training.core import store
+from training.core.corrections import (MODES, TEXT_RULE, CorrectionStore, NewCorrection, StoreFullError,
                                   UnknownCorrectionError, WrongTokenError, text_problem)
-from training.realdata import STRING_CHARS
+from training.core.alphabet import STRING_CHARS
 from webapp.config import corrections_db
 from webapp.errors import (BadRequestError, CorrectionNotFoundError, CorrectionsFullError, CorrectionsUnavailableError,
                            UnknownModelError, WrongDeleteTokenError)

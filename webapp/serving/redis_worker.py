@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
 
-    from training.quiet import quiet_tensorflow
+    from training.core.quiet import quiet_tensorflow
 
     quiet_tensorflow(args.verbose)  # TensorFlow: only once the arguments are known to be fine
     from webapp.reading.local import LocalBackend

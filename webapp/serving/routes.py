@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from training import store
+from training.core import store
 from webapp.errors import (BadRequestError, DigitReaderError, ImageTooLargeError, UnsupportedMediaError,
                            error_payload)
 

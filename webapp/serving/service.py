@@ -7,7 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from training import store
+from training.core import store
 from webapp import reading
 from webapp.errors import DigitReaderError, InferenceUnavailableError, UnknownModelError
 from webapp.reading import Backend, Recognizer

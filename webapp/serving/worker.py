@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=args.fd)
     sock.setblocking(True)
-    from training.quiet import quiet_tensorflow
+    from training.core.quiet import quiet_tensorflow
     from webapp.serving.inference import send_message
 
     try:

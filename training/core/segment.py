@@ -3,7 +3,7 @@
 The CTC model says how many digits a line holds and roughly where: each digit's peak step. The ink
 says exactly where: its connected components. ``digit_crops`` puts the two together, so that a digit
 classifier (``models.build_digit``) can read each digit again at MNIST's own framing: the longest side
-20 pixels, the centre of mass in the middle of 28 x 28. Training (``training.rescore``) and serving
+20 pixels, the centre of mass in the middle of 28 x 28. Training (``training.core.rescore``) and serving
 cut digits with this one function.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training.decode import DecodedChar
+from training.core.decode import DecodedChar
 
 CROP_SIZE = 28
 CROP_BOX = 20  # MNIST's framing: the digit's longest side, inside the 28-pixel square

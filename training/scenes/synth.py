@@ -23,24 +23,17 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from training import marks, preprocess, realdata
-from training.pen import ink_mask
-from training.realdata import PenSample
-from training.strokes import draw_pen, full_strength, pen_path
-from training.datasets import Digits
+from training.core import preprocess
+from training.core.alphabet import BLANK, DIGIT_ALPHABET
+from training.scenes import marks
+from training.sources import realdata
+from training.scenes.layout import GAP_JITTER, MOST_OVERLAP, REAL_GAPS, REAL_SIZES, baseline
+from training.scenes.pen import ink_mask
+from training.sources.realdata import PenSample
+from training.scenes.strokes import draw_pen, full_strength, pen_path
+from training.sources.datasets import Digits
 
-BLANK = 0  # class 0 is the CTC blank / "no digit"; character i of the alphabet is class i + 1
-DIGIT_ALPHABET = "0123456789"
-TEXT_ALPHABET = DIGIT_ALPHABET + ".,-/:()+ "  # numbers as written: digits, separators, a space between groups
-ALPHABETS = {"digits": DIGIT_ALPHABET, "text": TEXT_ALPHABET}
-NUM_CLASSES = len(DIGIT_ALPHABET) + 1
 TEXT_LABEL_WIDTH = 24  # labels of the text alphabet are padded to this ("+1 234 567 8901" has 15 characters)
-
-
-def num_classes(alphabet: str) -> int:
-    """The model's output classes for an alphabet: one per character plus the blank."""
-    return len(alphabet) + 1
-
 
 @dataclass(frozen=True)
 class SynthConfig:
@@ -318,14 +311,8 @@ class SequenceGenerator:
 
 REAL_TILT = 5.0  # most a real digit is turned, in degrees: its writer's own slant is already in it
 REAL_SLANT = 0.25  # most a string's slant is changed by (a shear: x moves this share of the height)
-REAL_SIZES = (0.85, 1.15)  # a digit's height as a share of its string's
-REAL_GAPS = (-0.1, 0.45)  # a writer's mean gap between digits, as a share of the height: below 0 they overlap
-GAP_JITTER = 0.12  # each gap differs from the writer's mean by up to this share of the height
-MOST_OVERLAP = 0.25  # digits overlap by at most this share of the narrower one's width
 CROWDED_GAPS, CROWDED_OVERLAP = (-0.22, 0.05), 0.4  # a crowded hand's mean gap, and how far its digits overlap
 CROWDED_SIZES = (0.6, 1.15)  # and how much its digits' heights differ ("1965" with a small 6)
-BASELINE_DRIFT = 0.08  # the baseline rises or falls by up to this share of the height per digit
-BASELINE_JITTER = 0.03  # and each digit sits off it by about this share (standard deviation)
 RUN_LENGTHS, RUN_ODDS = (2, 3), (0.6, 0.4)  # a repeated digit is written twice or three times in a row
 ZERO_RUNS = 0.5  # of the runs, this share are of 0s ("00", "000") where the writer wrote a 0
 SPEED_SHARE, SPEEDS = 0.5, (0.3, 1.0)  # pen strings with speed-dependent thickness, and how strong (pen.py)
@@ -481,13 +468,6 @@ def advance(masks: list[np.ndarray], rng: np.random.Generator, height: int, crow
     return lefts
 
 
-def baseline(count: int, rng: np.random.Generator, height: int) -> np.ndarray:
-    """Where each digit's bottom sits: a line rising or falling by up to ``BASELINE_DRIFT`` of the height per
-    digit, each digit a little off it."""
-    slope = rng.uniform(-BASELINE_DRIFT, BASELINE_DRIFT) * height
-    return height + slope * np.arange(count) + rng.normal(0, BASELINE_JITTER * height, count)
-
-
 class RealStrings:
     """Strings of real handwriting from a ``RealPool`` (``SequenceGenerator`` hands it ``real_fraction`` of its
     strings): whole UNIPEN strings (``real_whole_fraction``), strings of scans (``real_scan_fraction`` of the
@@ -522,7 +502,7 @@ class RealStrings:
     def with_separators(self, rng: np.random.Generator) -> Sample:
         """A number written with separators ("3.14", "(408) 974-8980"): a whole UNIPEN string that has them
         (``SEPARATED_WHOLE_SHARE``), else one composed from a writer's digits and drawn separators."""
-        from training import separators  # it builds on this module's layout constants
+        from training.scenes import separators  # loaded when first needed
 
         if self.pool.separated and rng.random() < SEPARATED_WHOLE_SHARE:
             return self.whole_string(rng, self.pool.separated[int(rng.integers(len(self.pool.separated)))])

@@ -1,15 +1,17 @@
 """The corrections store (issue 24): numbers a user typed in where the reader misread them, kept to learn from.
 
-One SQLite file (the app's setting ``CORRECTIONS_DB``; ``webapp.config.corrections_db`` resolves it for the app
-and for ``python -m training``). Every web process (gunicorn workers) opens it on its own: WAL mode lets readers
-go on while one writes, a busy timeout makes writers wait their turn instead of failing, and each change is one
-transaction, so a sample is stored whole or not at all. The file is created on the first sample, never before.
+One SQLite file (the app's setting ``CORRECTIONS_DB``, else ``DB_FILE`` in the app's instance folder:
+``app_database`` resolves it for the app, through ``webapp.config.corrections_db``, and for ``python -m training``).
+Every web process (gunicorn workers) opens it on its own: WAL mode lets readers go on while one writes, a busy
+timeout makes writers wait their turn instead of failing, and each change is one transaction, so a sample is
+stored whole or not at all. The file is created on the first sample, never before.
 
 Each sample keeps: a random id, a SHA-256 of its delete token (never the token), the time, the mode (draw,
 webcam, upload), the text typed, the text read, the model and its version, the size of the image sent, the
 number's box in it, the number's crop as a grayscale PNG and, for a drawing, the whole drawing as a grayscale
 PNG. The store is bounded by rows and bytes: when full, a new sample is refused (``StoreFullError``) and the
-oldest are kept. No Flask, no TensorFlow: the web processes and the training command line both use it.
+oldest are kept. No TensorFlow, and Flask only to find the app's instance folder: the web processes and the
+training command line both use it.
 """
 from __future__ import annotations
 
@@ -24,9 +26,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.realdata import SEPARATORS, label_problem
+from training.core.alphabet import SEPARATORS, label_problem
 
 DB_FILE = "corrections.sqlite3"
+ENVIRONMENT_VARIABLE = "DIGIT_READER_CORRECTIONS_DB"  # the app's CORRECTIONS_DB setting, from the environment
 MODES = ("draw", "webcam", "upload")
 MAX_TEXT_LENGTH = 32  # characters of a typed number: "+1 (408) 974-8980 ext 12" fits, a paragraph does not
 TEXT_RULE = (f"the number as written: digits, the separators {''.join(sorted(SEPARATORS))} and single spaces "
@@ -55,6 +58,23 @@ SCHEMA = (
     "CREATE INDEX corrections_by_time ON corrections (created, row)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
+
+
+def app_database(setting: str | os.PathLike | None = None) -> Path:
+    """The app's corrections database: its CORRECTIONS_DB ``setting``, or ``DB_FILE`` in the app's instance folder
+    (Flask's ``instance_path`` for the ``webapp`` package: ``instance/`` beside ``webapp/`` in a checkout). Flask
+    finds that folder without importing the package."""
+    if setting:
+        return Path(setting)
+    from flask import Flask
+
+    return Path(Flask("webapp").instance_path) / DB_FILE  # what create_app's Flask(__name__) gets
+
+
+def configured_database(environ=os.environ) -> Path:
+    """The database the app started from this environment uses (``python -m training corrections`` and
+    ``finetune`` without ``--db``): ``DIGIT_READER_CORRECTIONS_DB``, else the app's instance folder."""
+    return app_database(environ.get(ENVIRONMENT_VARIABLE))
 
 
 class StoreFullError(RuntimeError):

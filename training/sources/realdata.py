@@ -11,7 +11,7 @@ The files are bundled in ``training/data/<source>/`` (with their licences, citat
 
 Splits are by writer population: whole UNIPEN labs (grouped into families that share writers) are held out
 as ``test`` and ``validation``; the rule is ``make_splits`` and its result is recorded in
-``training/data/SPLITS.json`` (``python -m training.realdata`` rewrites it and prints the counts), read by
+``training/data/SPLITS.json`` (``python -m training.sources.splits`` rewrites it and prints the counts), read by
 ``load_splits``. USPS ``zip.test`` and optdigits ``.cv`` are ``test``, their other files ``train``.
 """
 from __future__ import annotations
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.datasets import DATA_DIR, Digits, verify_checksums
+from training.core.alphabet import DIGITS, SEPARATORS, STRING_CHARS, label_problem  # noqa: F401
+from training.sources.datasets import DATA_DIR, Digits, verify_checksums
 
 UNIPEN_DIR = DATA_DIR / "unipen"
 USPS_DIR = DATA_DIR / "usps"
@@ -38,9 +39,6 @@ UNIPEN_KINDS = ("digits", "strings")
 USPS_FILES = {"train": "zip.train.gz", "test": "zip.test.gz"}
 OPTDIGITS_FILES = {"train": "optdigits-orig.tra.gz", "test": "optdigits-orig.cv.gz"}
 
-DIGITS = frozenset("0123456789")
-SEPARATORS = frozenset(".,-/:()+")
-STRING_CHARS = DIGITS | SEPARATORS | {" "}
 MIN_HEIGHT_SHARE = 1 / 64  # a sample's unit of length is its height, but at least this share of its width
 MULTILINE_WIDTH = 1 / 8  # narrower than this (of its height, per character) a labelled string is several lines
 LETTER_SPACED_LABS = ("hpb", "hpp")
@@ -77,20 +75,6 @@ class PenSample:
     @property
     def height(self) -> float:
         return float(max(s[:, 1].max() for s in self.strokes))
-
-
-def label_problem(label: str) -> str | None:
-    """Why a UNIPEN string label is not kept, or None to keep it. Kept: digits, the separators ``.,-/:()+``
-    and single spaces between marks, with at least one digit."""
-    if not label:
-        return "empty"
-    if not set(label) <= STRING_CHARS:
-        return "other characters"  # in the bundled file: $ and # (letters were dropped upstream)
-    if label != label.strip() or "  " in label:
-        return "odd spacing"
-    if not set(label) & DIGITS:
-        return "no digit"
-    return None
 
 
 def filter_string_labels(labels) -> tuple[np.ndarray, Counter]:
@@ -345,7 +329,8 @@ def split_counts(labs_by_split: dict[str, list[str]]) -> dict[str, dict[str, int
 
 
 def make_splits(max_seed: int = 1000) -> dict:
-    """Apply ``SPLIT_RULE`` to the bundled UNIPEN files: the document ``SPLITS.json`` records."""
+    """Apply ``SPLIT_RULE`` to the bundled UNIPEN files: the document ``SPLITS.json`` records, less its "paper"
+    part (``training.sources.splits`` adds it)."""
     digits, strings = unipen_index("digits"), unipen_index("strings")
     pairs = list(zip(digits["labs"], digits["writers"])) + list(zip(strings["labs"], strings["writers"]))
     families = lab_families([(str(a), str(b)) for a, b in pairs])
@@ -389,14 +374,7 @@ def make_splits(max_seed: int = 1000) -> dict:
         "usps": {"train": USPS_FILES["train"], "test": USPS_FILES["test"]},
         "optdigits": {"train": OPTDIGITS_FILES["train"], "test": OPTDIGITS_FILES["test"]},
         "label_filter": label_filter_counts(),
-        "paper": _paper_splits(),
     }
-
-
-def _paper_splits() -> dict:
-    from training.paperdata import make_paper_splits  # it reads this module's splits: import it late
-
-    return make_paper_splits()
 
 
 def label_filter_counts() -> dict:
@@ -415,13 +393,6 @@ def label_filter_counts() -> dict:
     return counts
 
 
-def write_splits(path: Path = SPLITS_PATH) -> dict:
-    document = make_splits()
-    path.write_text(json.dumps(document, indent=1) + "\n")
-    load_splits.cache_clear()
-    return document
-
-
 @lru_cache(maxsize=None)
 def load_splits(path: Path = SPLITS_PATH) -> dict:
     """The recorded splits (``SPLITS.json``)."""
@@ -433,24 +404,6 @@ def split_labs(split: str) -> tuple[str, ...]:
     if split not in SPLITS:
         raise ValueError(f"split is one of {SPLITS}, got {split!r}")
     return tuple(load_splits()["unipen"]["labs"][split])
-
-
-def _print_counts(document: dict) -> None:
-    print(f"seed {document['seed']}")
-    for split, c in document["counts"]["unipen"].items():
-        print(f"{split:<10} labs {c['labs']:>2} ({c['labs_with_strings']} with strings)  writers {c['writers']:>3} "
-              f"({c['writer_files']} files)  "
-              f"strings {c['strings']:>4} (of {c['strings_unfiltered']})  "
-              f"digits {c['digits']:>5} (of {c['digits_unfiltered']})  "
-              f"{' '.join(document['unipen']['labs'][split])}")
-    for name, files in (("usps", load_usps), ("optdigits", load_optdigits)):
-        print(name, {split: len(files(split)) for split in ("train", "test")})
-    for kind, counts in document["label_filter"].items():
-        print(kind, counts)
-
-
-if __name__ == "__main__":
-    _print_counts(write_splits())
 
 
 SCAN_VALIDATION_SHARE = 0.1  # USPS and optdigits have no validation file: a seeded tenth of train

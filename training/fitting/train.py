@@ -19,10 +19,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from training import datasets, evaluate, models, paper, realdata, store
-from training.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
-from training.synth import (ALPHABETS, TEXT_LABEL_WIDTH, SequenceGenerator, SynthConfig, encode_labels,
-                            load_real_pool, num_classes, start_worker, worker_batch)
+from training.core import store
+from training.fitting import evaluate
+from training.models import builders as models
+from training.scenes import paper
+from training.sources import datasets, realdata
+from training.core.alphabet import ALPHABETS, num_classes
+from training.core.preprocess import DIGIT_HEIGHT, INPUT_HEIGHT, INPUT_WIDTH
+from training.scenes.synth import (TEXT_LABEL_WIDTH, SequenceGenerator, SynthConfig, encode_labels, load_real_pool,
+                                   start_worker, worker_batch)
 
 CHECKPOINT_DIR = store.STORE_DIR / ".checkpoints"
 
@@ -51,7 +56,7 @@ class TrainConfig:
     separator_fraction: float = SynthConfig.separator_fraction  # share of real strings written with separators
     stray_mark_fraction: float = SynthConfig.stray_mark_fraction  # share of strings given a stray mark (marks.py)
     crowded_fraction: float = SynthConfig.crowded_fraction  # share of composed real strings written crowded
-    paper_fraction: float = SynthConfig.paper_fraction  # share of strings on paper (training.paper, issue 35)
+    paper_fraction: float = SynthConfig.paper_fraction  # share of strings on paper (training.scenes.paper, issue 35)
     threads: int = 0  # TensorFlow's intra- and inter-op threads (0: its default, every core); 1 on a shared machine
     validation_strings: int = 2000
     test_strings: int = 2000
@@ -247,8 +252,8 @@ class PaperValidation(keras.callbacks.Callback):
 
     def __init__(self, decoder: str, alphabet: str, registers: int = 400):
         super().__init__()
-        from training import paperdata
-        from training.preprocess import normalize_line
+        from training.sources import paperdata
+        from training.core.preprocess import normalize_line
 
         crops = {"register": paperdata.load_crops("register-numbers", "validation")[::max(1, 2686 // registers)],
                  "cheque": paperdata.load_crops("cheque-amounts", "validation")}
@@ -419,7 +424,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
         "decoder": models.decoder_for(config.model),
         "parameters": int(model.count_params()),
         "input": {"height": INPUT_HEIGHT, "width": INPUT_WIDTH, "channels": 1, "digit_height": DIGIT_HEIGHT,
-                  "preprocessing": "training.preprocess.normalize_line"},
+                  "preprocessing": "training.core.preprocess.normalize_line"},
         "alphabet": config.characters, "blank_index": 0, "max_length": config.max_length,
         "data": {"train_digits": data, "validation": "10% split of the training digits",
                  "test": "MNIST test set (10,000 digits, writers disjoint from training)",
@@ -457,10 +462,11 @@ def paper_writing(config: TrainConfig) -> dict:
     """The card's note on the paper strings (issue 35), when the run used any: share, sources, held-out writers."""
     if not config.paper_fraction:
         return {}
-    from training import paper, paperdata
+    from training.scenes import paper
+    from training.sources import paperdata
 
     recorded = realdata.load_splits()["paper"]
-    return {"paper": {"fraction": config.paper_fraction, "renderer": "training/paper.py",
+    return {"paper": {"fraction": config.paper_fraction, "renderer": "training/scenes/paper.py",
                       "real_share": paper.REAL_SHARE, "sources": paper.load_paper_pool().describe(),
                       "train_splits": "train splits only (training/data/SPLITS.json, paper)",
                       "held_out": {"register_validation": "the source's validation folder (registers "

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training import decode, preprocess
-from training.datasets import Digits
-from training.synth import SequenceGenerator, SynthConfig, render_clean
+from training.core import decode, preprocess
+from training.scenes.synth import SequenceGenerator, SynthConfig, render_clean
+from training.sources.datasets import Digits
 
 EVAL_SEED = 7_000_000  # far from training seeds
 EVAL_BATCH = 256

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from training.datasets import Digits
+from training.sources.datasets import Digits
 
 PEN_SHARE = 1 / 18  # the page's pen width as a share of the canvas height (static/js/draw.js)
 SPEED_LIMITS = (0.4, 1.25)  # the most speed thins (fast) or thickens (slow) the pen, as a factor of its width

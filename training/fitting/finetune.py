@@ -25,9 +25,13 @@ import cv2
 import keras
 import numpy as np
 
-from training import datasets, evaluate, models, preprocess, store, train
-from training.corrections import CorrectionStore, StoredCorrection
-from training.synth import TEXT_ALPHABET, TEXT_LABEL_WIDTH, SequenceGenerator, encode_labels
+from training.core import preprocess, store
+from training.core.alphabet import TEXT_ALPHABET
+from training.core.corrections import CorrectionStore, StoredCorrection
+from training.fitting import evaluate, train
+from training.models import builders as models
+from training.scenes.synth import TEXT_LABEL_WIDTH, SequenceGenerator, encode_labels
+from training.sources import datasets
 
 HELD_OUT = "held-out corrections"  # the figure the fine-tune is for
 HELD_OUT_RULE = "the newest fifth of the corrections, by time"

@@ -16,7 +16,7 @@ Bundled in ``training/data/<source>/`` with each source's README (licence, citat
 - ``unipen/unipen-symbols.npz`` and ``unipen/unipen-words.npz``: separators and letters/words (negatives),
   split by UNIPEN lab family as the digits are (labs the digits' splits do not name are train).
 
-``make_paper_splits`` is the rule; ``realdata.write_splits`` records its result in ``SPLITS.json`` ("paper").
+``make_paper_splits`` is the rule; ``splits.write_splits`` records its result in ``SPLITS.json`` ("paper").
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from training.datasets import DATA_DIR, Digits, verify_checksums
-from training.realdata import PenSample, normalise_strokes, sample_strokes, load_splits, SPLITS
+from training.sources.datasets import DATA_DIR, Digits, verify_checksums
+from training.sources.realdata import PenSample, normalise_strokes, sample_strokes, load_splits, SPLITS
 
 PAPER_SOURCES = ("register-numbers", "cheque-amounts", "swiss-numbers", "semeion", "pendigits")
 FILES = {

@@ -1,6 +1,6 @@
 """Read each digit twice: the line model's CTC reading, then a digit classifier on each digit's crop.
 
-The line model finds how many digits there are and where (``training.segment`` cuts them out); the
+The line model finds how many digits there are and where (``training.core.segment`` cuts them out); the
 classifier, which sees each digit alone at MNIST's framing, reads it again. Their opinions are
 multiplied (a product of experts): per digit, fused ∝ line ** 1 * classifier ** weight. The result is
 written back into the line model's logits, so decoding, boxes and confidences work unchanged.
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from training import decode, segment
+from training.core import decode, segment
 
 # crops float32 (m, 28, 28, 1) -> digit logits (m, 10)
 Classify = Callable[[np.ndarray], np.ndarray]

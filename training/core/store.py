@@ -12,10 +12,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-STORE_DIR = Path(os.environ.get("DIGIT_READER_MODEL_STORE") or Path(__file__).resolve().parent.parent / "model_store")
+STORE_DIR = Path(os.environ.get("DIGIT_READER_MODEL_STORE") or Path(__file__).resolve().parents[2] / "model_store")
 MODEL_FILE = "model.keras"
 CARD_FILE = "card.json"
-RESCORER_FILE = "rescorer.keras"  # a digit classifier that reads each digit again (training.rescore)
+RESCORER_FILE = "rescorer.keras"  # a digit classifier that reads each digit again (training.core.rescore)
 DEFAULT_FILE = "DEFAULT"
 
 
@@ -114,7 +114,7 @@ def reader_of(model, rescorer, card: dict):
     ``card``'s ``rescorer`` section says: what ``load_reader`` gives, for a model still in memory (a fine-tune)."""
     if rescorer is None:
         return model.predict_on_batch
-    from training import rescore
+    from training.core import rescore
 
     settings = card["rescorer"]
     return rescore.predictor(model.predict_on_batch, rescorer.predict_on_batch, settings["weight"],

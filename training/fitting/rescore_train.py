@@ -3,7 +3,7 @@
 1. Make synthetic lines from the training digits, as the line model was trained on (photos, canvas
    drawings) plus the plain 28-pixel strings of the write-up's test.
 2. Let the line model read them; where it reads the right number of digits, cut each digit out
-   (``training.segment``, exactly as serving does) and label it with the true digit.
+   (``training.core.segment``, exactly as serving does) and label it with the true digit.
 3. Train the classifier (``models.RESCORERS``) on those crops; validation crops come the same way from
    the held-out validation digits. With ``--seeds``, one classifier per seed (its own lines and crops),
    averaged (``models.digit_ensemble``); ``--join`` starts from stored rescored models' classifiers (with no
@@ -25,9 +25,12 @@ from dataclasses import asdict, dataclass, replace
 import keras
 import numpy as np
 
-from training import datasets, decode, evaluate, models, rescore, segment, store
-from training.synth import SynthConfig, start_worker, worker_batch, worker_job
-from training.train import CHECKPOINT_DIR, _git_commit, command_line
+from training.core import decode, rescore, segment, store
+from training.fitting import evaluate
+from training.fitting.train import CHECKPOINT_DIR, _git_commit, command_line
+from training.models import builders as models
+from training.scenes.synth import SynthConfig, start_worker, worker_batch, worker_job
+from training.sources import datasets
 
 LINES_PER_JOB = 250
 
@@ -330,7 +333,7 @@ def rescored_card(reader: store.StoredModel, classifier: keras.Model, config: Re
                          "sure": sure, "members": len(histories),
                          "parameters": int(classifier.count_params()),
                          "input": {"height": segment.CROP_SIZE, "width": segment.CROP_SIZE, "channels": 1,
-                                   "preprocessing": "training.segment.digit_crops"},
+                                   "preprocessing": "training.core.segment.digit_crops"},
                          "reader": reader.name, "reader_version": reader.card.get("version", ""),
                          "members_cut_by": [cut for stored in joined for cut in members_cut_by(stored)]
                          + [reader_tag(reader.name, reader.card.get("version", ""))] * len(trained_seeds(config)),

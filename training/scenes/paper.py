@@ -21,10 +21,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from training import paperdata, realdata, synth
-from training.datasets import Digits
-from training.realdata import PenSample
-from training.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, pen_ink,
+from training.scenes import synth
+from training.sources import paperdata, realdata
+from training.sources.datasets import Digits
+from training.sources.realdata import PenSample
+from training.scenes.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, pen_ink,
                             transform_digit, write_along)
 
 REAL_SHARE = 0.35  # of paper strings, real crops (registers and cheques, train split)
@@ -360,7 +361,7 @@ def found_number(crop: paperdata.Crop, rng: np.random.Generator) -> tuple[np.nda
     """A number of ``crop`` as the app's hand-tuned finder finds it (``detect.find_numbers``), cut with a margin
     as the app cuts it, and its label: a register crop's when the finder finds one number there; for a cheque,
     one found number's digits (those whose boxes' centres it holds). None where that cannot be told."""
-    from webapp.reading import detect  # the app's finder: imported when a run asks for it
+    from training.core import detect  # the app's finder: imported when a run asks for it
 
     regions = detect.find_numbers(crop.image)
     if crop.boxes is None:

@@ -8,7 +8,8 @@ baseline y = 1. A ``SeparatorStyle`` (one per writer, ``writer_style``) sets the
 placement, so one string's dots and dashes look like one hand's. ``sample_format`` draws a number's pattern
 ("dd/dd/dddd", with ``d`` for any digit) and ``compose_with_separators`` writes it with one writer's real digit
 samples and synthetic separators, laid out as ``synth.write_along`` lays out a hand's digits (drifting
-baseline, the writer's own gaps). Run ``python -m training.separators`` for a contact sheet of such strings.
+baseline, the writer's own gaps: ``layout``). ``python -m training.scenes.separator_sheet`` draws a contact sheet
+of such strings.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.pen import smoothed
-from training.synth import GAP_JITTER, MOST_OVERLAP, REAL_GAPS, REAL_SIZES, baseline
+from training.scenes.layout import GAP_JITTER, MOST_OVERLAP, REAL_GAPS, REAL_SIZES, baseline
+from training.scenes.pen import smoothed
 
 SEPARATOR_CHARS = ".,-/:()+ "
 PLACEHOLDER = "d"
@@ -56,7 +57,7 @@ class SeparatorStyle:
     paren_bulge: float  # a parenthesis's depth
     paren_reach: float  # how far a parenthesis reaches above the top and below the baseline
     separator_gap: float  # the writer's mean gap beside a separator
-    digit_gap: float  # the writer's mean gap between digits (``synth.REAL_GAPS``)
+    digit_gap: float  # the writer's mean gap between digits (``layout.REAL_GAPS``)
     space: float  # a space's width on top of the digit gap
 
 
@@ -197,7 +198,7 @@ def written_chars(pattern: str, digit_chars: Sequence[str], rng: np.random.Gener
 
 
 def _digit_strokes(samples: Sequence, rng: np.random.Generator) -> tuple[list[np.ndarray], float]:
-    """One of a writer's samples of a digit, a hand's size for this digit (``synth.REAL_SIZES``), its bottom
+    """One of a writer's samples of a digit, a hand's size for this digit (``layout.REAL_SIZES``), its bottom
     on the baseline (y = 1): strokes and width."""
     plausible = [s for s in samples if s.width <= MAX_DIGIT_WIDTH] or list(samples)
     sample = plausible[int(rng.integers(len(plausible)))]
@@ -231,7 +232,7 @@ def compose_with_separators(digit_samples_by_char: Mapping[str, Sequence], forma
                             rng: np.random.Generator) -> tuple[list[np.ndarray], str]:
     """``format`` (``sample_format``'s kind) written by one hand: its digits from the writer's samples
     (``digits_by_char``), its separators drawn in one ``writer_style``, left to right along a drifting baseline
-    (``synth.baseline``) with the writer's gaps. Returns float32 strokes in one frame (y down, units of the
+    (``layout.baseline``) with the writer's gaps. Returns float32 strokes in one frame (y down, units of the
     digit height, the ink's box at (0, 0)) and the label as written, e.g. "12/05/2024"."""
     label = written_chars(format, sorted(c for c, s in digit_samples_by_char.items() if len(s)), rng)
     style = writer_style(rng)
@@ -249,24 +250,3 @@ def _framed(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The strokes moved so their box starts at (0, 0), as float32."""
     low = np.concatenate(strokes).min(axis=0)
     return [(s - low).astype(np.float32) for s in strokes]
-
-
-def contact_sheet(path: str = "/tmp/separators_sheet.png", count: int = 30, seed: int = 1) -> None:
-    """``count`` composed strings of train-split writers, drawn with the page's pen, labelled, to look at."""
-    import cv2
-
-    from training.pen import extent, render
-    from training.synth import load_real_pool
-
-    pool, rng, rows = load_real_pool(), np.random.default_rng(seed), []
-    for _ in range(count):
-        writer = pool.writer_names[int(rng.integers(len(pool.writer_names)))]
-        strokes, label = compose_with_separators(digits_by_char(pool.by_writer[writer]), sample_format(rng), rng)
-        row = render(strokes, (900, 90), ink_height=extent(strokes)[1] * 45, pen=5)
-        cv2.putText(row, label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 110, 1)
-        rows.append(row)
-    cv2.imwrite(path, np.vstack(rows))
-
-
-if __name__ == "__main__":
-    contact_sheet()

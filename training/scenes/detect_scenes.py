@@ -1,6 +1,6 @@
 """The detector's training scenes: every number a person can see, boxed, and nothing else.
 
-Rendered straight at the detector's working scale (``training.detector.WORK_SIDE``), with the widest variety
+Rendered straight at the detector's working scale (``training.core.detector.WORK_SIDE``), with the widest variety
 this module can make: sheets of many kinds (plain, ruled, squared, sticky notes, envelopes, receipts, forms
 with boxes and printed labels, whiteboards, screens) on many surfaces (wood, cloth, coloured desks, keyboards,
 clutter), perspective, curl, shadows, glare, low light, motion blur, defocus, fingers holding the sheet,
@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from training import synth
-from training.datasets import Digits
-from training.pen import PEN_SHARE
+from training.core.alphabet import TEXT_ALPHABET
+from training.scenes import synth
+from training.scenes.pen import PEN_SHARE
+from training.sources.datasets import Digits
 
 SCENE_SIZES = ((384, 288), (384, 216), (288, 384), (216, 384), (384, 384), (320, 240), (384, 154), (384, 180))
 PAD_SIZES = ((384, 154), (384, 180), (300, 150), (360, 240))  # the drawing pad, landscape and phone
@@ -56,7 +57,7 @@ class NumberInk:
     def __init__(self, digits: Digits, seed: int = 0, real_fraction: float = 0.5, short_share: float = 0.0):
         config = synth.SynthConfig(min_length=1, max_length=10, realistic=False, heights=(28, 64),
                                    real_fraction=real_fraction, separator_fraction=0.25, real_canvas_fraction=1.0,
-                                   alphabet=synth.TEXT_ALPHABET)
+                                   alphabet=TEXT_ALPHABET)
         self.generator = synth.SequenceGenerator(digits, config, seed)
         self.short_share = short_share  # numbers of one or two digits, besides those of any length
 
@@ -511,7 +512,7 @@ def pen_redrawn(alpha: np.ndarray, pen: float) -> np.ndarray:
 
 def thin_by_erosion(binary: np.ndarray) -> np.ndarray:
     """A centre line, near enough: the mask eroded while it keeps a pixel per column."""
-    from training.strokes import thin
+    from training.scenes.strokes import thin
 
     return thin(binary.astype(np.uint8)).astype(np.uint8) * 255
 
