@@ -498,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
     names = chosen_sets(args.sets)
+    from benchmarks.common import machine_info  # psutil: the bench extras
+
+    machine = machine_info()  # at the start: the commit that runs, not the one checked out when it ends
     digits = datasets.held_out_digits(args.digits) if any(n in MNIST_SETS + ["desk-colour"] for n in names) else None
     recognizer, backend = make_recognizer(args.model, args.finder)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -508,12 +511,10 @@ def main(argv: list[str] | None = None) -> int:
         if source:
             sources[name] = source
         print(f"{name}: {sets[name]['read_exactly']}/{count} read exactly", file=sys.stderr)
-    from benchmarks.common import machine_info  # psutil: the bench extras
-
     report = {
         "benchmark": "reader",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": machine,
         "model": backend.info,
         "finder": recognizer.finder,
         **({"detector": backend.model_info(recognizer.detector)} if recognizer.finder != "classical" else {}),
