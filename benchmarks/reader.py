@@ -350,7 +350,7 @@ def slice_summary(records: list[dict]) -> dict:
 def mnist_images(name: str, digits: datasets.Digits | None):
     """An MNIST or finding set's images (``Scene``s, with true boxes): the scene draws its own digits
     from ``digits`` (no-digits draws none)."""
-    render = {**scene_sets.MNIST_SCENES, **scene_sets.FINDING_SCENES}[name]
+    render = scene_sets.BOXED_SCENES[name]
     return lambda rng, index: render(rng, digits)
 
 
