@@ -78,6 +78,11 @@ def finding_cell(r: dict, key: str) -> str:
     return f"{percent(figure['share'])} ({figure['count']}/{figure['of']})"
 
 
+def reader_reports() -> list[tuple[str, dict]]:
+    """The reader's test runs the tables show, in order: every earlier set, then the paper sets (where run)."""
+    return [(name, load(name)) for name in (READER, READER_PAPER) if (RESULTS / name).exists()]
+
+
 def summary_rows(report: dict) -> list[str]:
     rows = []
     for name, r in report["sets"].items():
@@ -93,23 +98,19 @@ def reader_summary() -> str:
     rows = ["| set | images | read exactly | target | empty answers | invented | boxes IoU >= 0.7 |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     sources = []
-    for name in (READER, READER_PAPER):
-        if (RESULTS / name).exists():
-            report = load(name)
-            rows += summary_rows(report)
-            sources.append(f"- {run_line(report, name)}: " + ", ".join(report["sets"]))
+    for name, report in reader_reports():
+        rows += summary_rows(report)
+        sources.append(f"- {run_line(report, name)}: " + ", ".join(report["sets"]))
     return "\n".join(rows + ["", "From:", "", *sources])
 
 
 def readme_accuracy() -> str:
     """The README's headline: each set as a user would name it, read exactly by the app as served."""
     rows, sources = ["| input | images | read exactly |", "|---|---:|---:|"], []
-    for name in (READER, READER_PAPER):
-        if (RESULTS / name).exists():
-            report = load(name)
-            rows += [f"| {SET_NAMES.get(s, s)} | {r['images']} | {percent(r['accuracy'])} |"
-                     for s, r in report["sets"].items()]
-            sources.append(run_line(report, name))
+    for name, report in reader_reports():
+        rows += [f"| {SET_NAMES.get(s, s)} | {r['images']} | {percent(r['accuracy'])} |"
+                 for s, r in report["sets"].items()]
+        sources.append(run_line(report, name))
     return "\n".join(rows) + "\n\nFrom " + "; and ".join(sources) + "."
 
 
