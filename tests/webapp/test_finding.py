@@ -1,12 +1,14 @@
 """Combining the finders: the classical finder's numbers are kept where the detector's map sees a number,
 and the detector's own numbers are added where the classical finder found none."""
+import dataclasses
+
 import cv2
 import numpy as np
 
 from training.core import detector
 from training.models.detector import target_maps
 from training.core import detect
-from webapp.reading import finding
+from webapp.reading import finding, recognizer
 
 
 def written_zeros(gray: np.ndarray, x: int, y: int, count: int) -> detect.Box:
@@ -56,3 +58,38 @@ def test_the_detectors_numbers_leave_out_a_dab_of_the_pen_as_the_classical_finde
     regions = finding.regions("learned", gray, map_seeing([dab, number], gray.shape), 1.0, None)
     assert [r.box for r in regions] == [number]
     assert finding.is_dot(gray, detect.Region(dab, ())) and not finding.is_dot(gray, detect.Region(number, ()))
+
+
+def faint_one(shape: tuple[int, int]) -> np.ndarray:
+    """A faint pencil 1 alone on paper: the only ink in the picture."""
+    gray = np.full(shape, 225, np.uint8)
+    gray[shape[0] // 3 : 2 * shape[0] // 3, shape[1] // 2 : shape[1] // 2 + 3] = 175
+    return gray
+
+
+def test_a_small_picture_where_nothing_was_found_is_read_whole():
+    batch, crops = recognizer.cut_all(faint_one((90, 70)), [])
+    assert len(crops) == 1 and crops[0].whole and crops[0].region.box == detect.Box(0, 0, 70, 90)
+    assert batch.shape == (1, 32, 256, 1) and batch.max() > 0.5  # the faint stroke, as ink
+
+
+def test_a_frame_where_nothing_was_found_is_not_read_whole():
+    assert finding.whole_picture(faint_one((720, 1280))) is None
+    batch, crops = recognizer.cut_all(faint_one((720, 1280)), [])
+    assert crops == [] and batch.shape == (0, 32, 256, 1)
+
+
+def test_a_picture_read_whole_reports_only_a_sure_reading():
+    _, crops = recognizer.cut_all(faint_one((90, 70)), [])
+    reader = recognizer.Recognizer(backend=None, min_confidence=0.1)
+
+    def read_with(probability: float, whole: bool = True) -> list[dict]:
+        probs = np.full((64, 11), 1e-6, np.float32)
+        probs[:, 0] = 1.0  # blank everywhere...
+        probs[30, 0], probs[30, 2], probs[30, 8] = (1 - probability) / 2, probability, (1 - probability) / 2  # ...but a 1
+        prepared = recognizer.Prepared(70, 90, None, [dataclasses.replace(crops[0], whole=whole)], {})
+        return reader.read(prepared, np.log(probs)[None], {"decoder": "ctc", "alphabet": "0123456789"})
+
+    assert [n["digits"] for n in read_with(0.9)] == ["1"]
+    assert read_with(finding.WHOLE_CONFIDENCE - 0.1) == []
+    assert [n["digits"] for n in read_with(finding.WHOLE_CONFIDENCE - 0.1, whole=False)] == ["1"]  # found: reported

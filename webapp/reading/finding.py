@@ -20,6 +20,18 @@ ROW_ASPECT = 2 * detect.DOT_MAX_ASPECT  # ...unless it is wider than this many t
 GLANCE_FILL = 0.5  # ...or less than this share of its box is ink: strokes, not a blob...
 GLANCE_SIDE = 96  # ...at the ink's level in a sample of the crop round it about this many pixels a side
 OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
+WHOLE_SIDE = 480  # px: a picture no longer than this either way may be one crop of one number (a cell, a box, a scan)...
+WHOLE_CONFIDENCE = 0.5  # ...read whole when neither finder found a number in it, and reported only when this sure
+
+
+def whole_picture(gray: np.ndarray) -> detect.Region | None:
+    """The picture itself as one number, when it is small enough to be a crop of one (issue 35): a faint digit
+    alone in a cell or a tight scan is too faint or too large a share of the picture for the finders, which look
+    for numbers on a page. None for a larger picture: a frame or a photo with no number in it has none."""
+    height, width = gray.shape
+    if max(height, width) > WHOLE_SIDE:
+        return None
+    return detect.Region((0, 0, width, height), ())
 
 
 def uses_map(finder: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from training.core import decode, detect, detector, preprocess
+from training.core import decode, detect, detector, preprocess, ruling
 from webapp.reading import finding
 from webapp.errors import DigitReaderError, InvalidImageError
 from webapp.reading.imaging import decode_gray, sample_images
@@ -53,6 +53,7 @@ class Crop:
     y: int
     placement: preprocess.Placement
     region: detect.Region
+    whole: bool = False  # the whole picture, read because no number was found in it (``finding.whole_picture``)
 
 
 def cut(gray: np.ndarray, region: detect.Region) -> tuple[np.ndarray, Crop]:
@@ -142,7 +143,12 @@ def _run_inline(function, *args):
 
 
 def cut_all(gray: np.ndarray, regions: list[detect.Region]) -> tuple[np.ndarray, list[Crop]]:
-    """Each number's model input (n, 32, 256, 1) and its crop."""
+    """Each number's model input (n, 32, 256, 1) and its crop; with no number found, the picture read whole
+    where it may be a crop of one (``finding.whole_picture``)."""
+    whole = finding.whole_picture(gray) if not regions else None
+    if whole is not None:
+        line, crop = cut(gray, whole)
+        return line[None], [Crop(crop.x, crop.y, crop.placement, whole, whole=True)]
     cuts = [cut(gray, region) for region in regions]
     if not cuts:
         return np.zeros((0,) + preprocess.INPUT_SHAPE, np.float32), []
@@ -276,7 +282,10 @@ class Recognizer:
         """Decode; then the detector's input, where the finder uses it."""
         start = time.perf_counter()
         gray = decode_gray(data, self.max_pixels)
-        prepared = Prepared(gray.shape[1], gray.shape[0], None, [], {"decode": time.perf_counter() - start}, gray)
+        decoded = time.perf_counter()
+        gray = ruling.erase_ruling(gray)  # a cell's borders are not digits (issue 35)
+        timing = {"decode": decoded - start, "ruling": time.perf_counter() - decoded}
+        prepared = Prepared(gray.shape[1], gray.shape[0], None, [], timing, gray)
         if finding.uses_map(self.finder):
             mark = time.perf_counter()
             prepared.picture, prepared.scale = detector.detector_input(gray)
@@ -309,6 +318,7 @@ class Recognizer:
         for crop, row in zip(prepared.crops, logits):
             chars = as_written(decode.DECODERS[info["decoder"]](row, alphabet))
             doubt = decode.separator_doubt(row, chars, alphabet)
-            if any(c.char.isdigit() for c in chars) and number_confidence(chars, doubt) >= self.min_confidence:
+            least = max(self.min_confidence, finding.WHOLE_CONFIDENCE) if crop.whole else self.min_confidence
+            if any(c.char.isdigit() for c in chars) and number_confidence(chars, doubt) >= least:
                 numbers.append(number_json(chars, info["decoder"], crop, row.shape[0], doubt))
         return numbers
