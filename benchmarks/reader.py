@@ -6,6 +6,7 @@
                                                      # touching continental stray-marks separated
     python -m benchmarks.reader --sets paper         # written on paper: register cheques swiss semeion
                                                      # pendigits cells amounts long-phone
+    python -m benchmarks.reader --sets printed       # printed numbers and seven-segment displays (issue 37)
     python -m benchmarks.reader --sets detector      # finding numbers: photo webcam multi canvas pad-large
                                                      # pad-small desk-colour no-digits pen-real paper-real
 
@@ -43,7 +44,7 @@ import cv2  # noqa: E402  (after the TensorFlow log level is set)
 import numpy as np  # noqa: E402
 
 from benchmarks import contact_sheet  # noqa: E402
-from benchmarks.scenes import pad, paper_sets, real  # noqa: E402
+from benchmarks.scenes import pad, paper_sets, printed, real  # noqa: E402
 from benchmarks.scenes import sets as scene_sets  # noqa: E402
 from benchmarks.scenes.base import Scene  # noqa: E402
 from training.sources import datasets, realdata  # noqa: E402
@@ -66,12 +67,15 @@ REAL_SETS = list(scene_sets.REAL_SCENES)
 PAD_SETS = list(scene_sets.PAD_SCENES)  # held-out UNIPEN strings, as pen-real's, scored as written
 FINDING_SETS = list(scene_sets.FINDING_SCENES)  # desk-colour draws MNIST digits; no-digits, none
 PAPER_SETS = list(scene_sets.PAPER_SCENES)  # numbers written on paper (issue 35)
+PRINTED_SETS = list(scene_sets.PRINTED_SCENES)  # printed numbers and seven-segment displays (issue 37)
 # a set's place here seeds its images: append, never reorder
-ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS + PAPER_SETS
-WRITTEN_SETS = REAL_SETS + PAD_SETS  # scored against the label as written, and by digits only
+ALL_SETS = MNIST_SETS + REAL_SETS + PAD_SETS + FINDING_SETS + PAPER_SETS + PRINTED_SETS
+# scored against the label as written, and by digits only (the printed sets' truths keep their separators)
+WRITTEN_SETS = REAL_SETS + PAD_SETS + PRINTED_SETS
 DETECTOR_SETS = ["photo", "webcam", "multi", "canvas", "pad-large", "pad-small", "desk-colour", "no-digits",
                  "pen-real", "paper-real"]
-SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "paper": PAPER_SETS, "all": ALL_SETS}
+SET_GROUPS = {"mnist": MNIST_SETS, "real": REAL_SETS, "detector": DETECTOR_SETS, "paper": PAPER_SETS, "printed": PRINTED_SETS,
+              "all": ALL_SETS}
 
 
 def make_recognizer(model: str | None, finder: str = FINDER):
@@ -364,6 +368,12 @@ def real_images(name: str, items: list, seed: int, split: str):
     return lambda rng, index: Scene(*render(rng, items[order[index]]), None)
 
 
+def printed_images(name: str, split: str):
+    """A printed set's images (``Scene``s, boxes not known): each draws its own number, in ``split``'s fonts."""
+    render = scene_sets.PRINTED_SCENES[name]
+    return lambda rng, index: Scene(*render(rng, split), None)
+
+
 def real_source(name: str, split: str, items: list) -> dict:
     """Where a real set's items come from, for the report."""
     labs = " ".join(realdata.split_labs(split))
@@ -450,7 +460,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help=f"{QUICK_COUNT} images per set")
     parser.add_argument("--model", help="model name or path in the store (default: the store's DEFAULT)")
     parser.add_argument("--sets", nargs="+", choices=ALL_SETS + list(SET_GROUPS), default=MNIST_SETS,
-                        help="sets, or groups: mnist (the default), real, paper, detector (finding numbers: "
+                        help="sets, or groups: mnist (the default), real, paper, printed, detector (finding numbers: "
                              + " ".join(DETECTOR_SETS) + "), all")
     parser.add_argument("--finder", choices=FINDERS, default=FINDER,
                         help=f"how the numbers are found (default {FINDER}, as the app)")
@@ -460,7 +470,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="results file (default benchmarks/results/reader.json, "
                                                    "reader-real.json when every set is real, "
                                                    "reader-detector.json when every set is of that group "
-                                                   "and not every one an MNIST set, "
+                                                   "and not every one an MNIST set, reader-paper.json or "
+                                                   "reader-printed.json when every set is of that group, "
                                                    "-validation before .json with --digits validation, "
                                                    "-quick with fewer images than the full sets)")
     return parser.parse_args(argv)
@@ -478,7 +489,8 @@ def results_path(names: list[str], split: str, count: int, finder: str = FINDER)
     stem = ("reader-real" if all(name in REAL_SETS for name in names) else
             "reader" if all(name in MNIST_SETS for name in names) else
             "reader-detector" if all(name in DETECTOR_SETS for name in names) else
-            "reader-paper" if all(name in PAPER_SETS for name in names) else "reader")
+            "reader-paper" if all(name in PAPER_SETS for name in names) else
+            "reader-printed" if all(name in PRINTED_SETS for name in names) else "reader")
     stem += "" if split == "test" else "-validation"
     stem += "" if finder == FINDER else f"-{finder}"  # another finder's figures, beside the app's
     return RESULTS_DIR / (f"{stem}.json" if count >= DEFAULT_COUNT else f"{stem}-quick.json")
@@ -488,6 +500,8 @@ def set_images(name: str, split: str, seed: int, count: int, digits: datasets.Di
     """A set's image maker, how many images it gives, and (for a real or pad set) its source."""
     if name in MNIST_SETS or name in FINDING_SETS:
         return mnist_images(name, digits), count, None
+    if name in PRINTED_SETS:
+        return printed_images(name, split), count, printed.source(name, split)
     items = scene_sets.set_items(name, split)
     return real_images(name, items, seed, split), min(count, len(items)), real_source(name, split, items)
 

@@ -3,14 +3,15 @@
 ``MNIST_SCENES`` and ``FINDING_SCENES`` draw their own digits from the held-out MNIST digits they are given
 (no-digits draws none) and return a ``Scene`` with true boxes; ``REAL_SCENES`` render one held-out item each
 (``set_items``) and return ``(image_bytes, [truth])``; ``PAD_SCENES`` render one held-out string each and
-return a ``Scene`` with the ink's box. ``set_items`` gives a real or pad set's items for a split: test for
+return a ``Scene`` with the ink's box; ``PRINTED_SCENES`` (issue 37: printed numbers, seven-segment displays) draw
+their own numbers in their split's fonts, ``render(rng, split)`` -> ``(image_bytes, [truth])``. ``set_items`` gives a real or pad set's items for a split: test for
 final figures, validation while choosing, never training data.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.scenes import finding, mnist, pad, paper_sets, real
+from benchmarks.scenes import finding, mnist, pad, paper_sets, printed, real
 from benchmarks.scenes.separated import render_separated, separated_pattern
 from benchmarks.scenes.written import (CONTINENTAL_DIGITS, COMPOSED_SEED, WrittenNumber, dealt_numbers,
                                        digits_by_writer, render_continental, render_stray_marks, render_touching)
@@ -26,8 +27,10 @@ REAL_SCENES = {"pen-real": real.render_pen_canvas, "paper-real": real.render_pen
                "optdigits": real.render_scan, **COMPOSED_SCENES}
 PAD_SCENES = pad.PAD_SCENES
 PAPER_SCENES = paper_sets.PAPER_SCENES  # numbers written on paper (issue 35): real crops, new sources, cells...
+PRINTED_SCENES = printed.PRINTED_SCENES  # printed numbers and seven-segment displays (issue 37)
 BOXED_SCENES = {**MNIST_SCENES, **FINDING_SCENES}  # the sets that draw their own digits, with true boxes
-TARGETS = {**mnist.TARGETS, **finding.TARGETS, **{name: pad.PAD_TARGET for name in PAD_SCENES}, **paper_sets.TARGETS}
+TARGETS = {**mnist.TARGETS, **finding.TARGETS, **{name: pad.PAD_TARGET for name in PAD_SCENES}, **paper_sets.TARGETS,
+           **printed.TARGETS}
 HELD_OUT = ("test", "validation")
 
 

@@ -18,7 +18,7 @@ def test_the_new_sets_are_appended_so_every_earlier_set_keeps_its_seeds():
     assert reader.ALL_SETS[: len(EARLIER_SETS)] == EARLIER_SETS
     assert reader.ALL_SETS[len(EARLIER_SETS):] == ["pad-large", "pad-small", "desk-colour", "no-digits", "register",
                                                    "cheques", "swiss", "semeion", "pendigits", "cells", "amounts",
-                                                   "long-phone"]
+                                                   "long-phone", "printed", "seven-segment"]
 
 
 def test_the_detector_group_names_the_sets_that_measure_finding():
