@@ -450,15 +450,16 @@ def display_layers(rng: np.random.Generator, text: str, digit: Digit, blanks: in
     chars, points, colon = cells_of(text)
     chars, points = [" "] * blanks + chars, [False] * blanks + points
     pitch, margin = digit.width * rng.uniform(1.3, 1.55), digit.height * 0.25
-    size = (int(2 * margin + pitch * len(chars) + digit.slant * digit.height), int(2 * margin + digit.height))
+    room = 0.0 if colon is None else digit.width * 0.4  # a clock leaves room for its colon
+    size = (int(2 * margin + pitch * len(chars) + room + digit.slant * digit.height), int(2 * margin + digit.height))
     on, off = np.zeros(size[::-1], np.float32), np.zeros(size[::-1], np.float32)
     for i, (char, point) in enumerate(zip(chars, points)):
-        x = margin + i * pitch
+        x = margin + i * pitch + (room if colon is not None and i >= colon + blanks else 0.0)
         draw_cell(on, off, char, digit, x, margin, plain)
         if point or points_shown:
             fill(on if point else off, dot(digit, digit.width + (pitch - digit.width) / 2, digit.height - digit.bar / 2), x, margin)
     if colon is not None:
-        x = margin + (colon + blanks) * pitch - (pitch - digit.width) / 2
+        x = margin + (colon + blanks) * pitch - (pitch - digit.width) / 2 + room / 2
         for share in (0.3, 0.7):
             fill(on, dot(digit, 0, digit.height * share), x, margin)
     return on, off
