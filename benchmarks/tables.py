@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 READER = "reader.json"  # every reader set, test split, the app's finder, 300 images a set
 READER_PAPER = "reader-paper.json"  # the sets written on paper (issue 35), the same way
+READER_PRINTED = "reader-printed.json"  # printed numbers and seven-segment displays (issue 37), the same way
 SPEED = "speed.json"
 SPEED_BEFORE_26 = "speed-before-26.json"
 LOAD = "load.json"
@@ -49,6 +50,8 @@ SET_NAMES = {
     "cells": "a short number in a table cell or form box",
     "amounts": "amounts with runs of zeros, crowded or touching",
     "long-phone": "9-13 digits photographed by a phone (digits only)",
+    "printed": "printed numbers: labels, receipts, screens (held-out fonts)",
+    "seven-segment": "seven-segment LCD and LED displays",
 }
 
 
@@ -79,8 +82,9 @@ def finding_cell(r: dict, key: str) -> str:
 
 
 def reader_reports() -> list[tuple[str, dict]]:
-    """The reader's test runs the tables show, in order: every earlier set, then the paper sets (where run)."""
-    return [(name, load(name)) for name in (READER, READER_PAPER) if (RESULTS / name).exists()]
+    """The reader's test runs the tables show, in order: every earlier set, then the paper sets and the printed
+    ones (where run)."""
+    return [(name, load(name)) for name in (READER, READER_PAPER, READER_PRINTED) if (RESULTS / name).exists()]
 
 
 def summary_rows(report: dict) -> list[str]:
