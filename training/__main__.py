@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("processes", int), ("reuse", int), ("hard-digits", float), ("real-fraction", float),
                        ("repeat-fraction", float), ("separator-fraction", float),
                        ("stray-mark-fraction", float), ("crowded-fraction", float), ("paper-fraction", float),
-                       ("threads", int)):
+                       ("printed-fraction", float), ("threads", int)):
         t.add_argument(f"--{flag}", type=kind, dest=flag.replace("-", "_"))
     t.add_argument("--alphabet", choices=("digits", "text"), help="what the model reads: digits (default) or text, "
                    "digits with the separators .,-/:()+ and a space between groups")

@@ -57,6 +57,7 @@ class TrainConfig:
     stray_mark_fraction: float = SynthConfig.stray_mark_fraction  # share of strings given a stray mark (marks.py)
     crowded_fraction: float = SynthConfig.crowded_fraction  # share of composed real strings written crowded
     paper_fraction: float = SynthConfig.paper_fraction  # share of strings on paper (training.scenes.paper, issue 35)
+    printed_fraction: float = SynthConfig.printed_fraction  # share printed or on displays (scenes.printed, issue 37)
     threads: int = 0  # TensorFlow's intra- and inter-op threads (0: its default, every core); 1 on a shared machine
     validation_strings: int = 2000
     test_strings: int = 2000
@@ -86,7 +87,8 @@ class TrainConfig:
                            pen_fraction=self.pen_fraction, elastic=self.elastic, real_fraction=self.real_fraction,
                            repeat_fraction=self.repeat_fraction, separator_fraction=self.separator_fraction,
                            stray_mark_fraction=self.stray_mark_fraction, crowded_fraction=self.crowded_fraction,
-                           paper_fraction=self.paper_fraction, alphabet=self.characters)
+                           paper_fraction=self.paper_fraction, printed_fraction=self.printed_fraction,
+                           alphabet=self.characters)
 
     @property
     def characters(self) -> str:
@@ -167,7 +169,8 @@ class SyntheticBatches(keras.utils.PyDataset):
 def _data_pool(generator: SequenceGenerator, processes: int):
     """Spawned, not forked: the parent runs a multithreaded deep-learning runtime, which fork can deadlock."""
     context = multiprocessing.get_context("spawn")
-    return context.Pool(processes, initializer=paper.start_worker if generator.config.paper_fraction else start_worker,
+    uses_scenes = generator.config.paper_fraction or generator.config.printed_fraction  # paper.generator_for's
+    return context.Pool(processes, initializer=paper.start_worker if uses_scenes else start_worker,
                         initargs=(generator.digits, generator.config, generator.seed))
 
 
@@ -432,7 +435,7 @@ def make_card(model: keras.Model, config: TrainConfig, metrics: dict, history: l
                                "clean_fraction": config.clean_fraction,
                                "pen_fraction": config.pen_fraction, "elastic": config.elastic,
                                "canvas_pen_fraction": config.clean_fraction * config.pen_fraction},
-                 **real_handwriting(config), **paper_writing(config)},
+                 **real_handwriting(config), **paper_writing(config), **printed_numbers(config)},
         "training": {**asdict(config), "epochs_run": len(history), "training_time_s": round(spent_s, 1),
                      "command": " && ".join(commands), "commands": commands},
         "metrics": metrics,
@@ -478,6 +481,16 @@ def paper_writing(config: TrainConfig) -> dict:
                                    "semeion_passes": recorded["semeion"]["passes"],
                                    "pendigits": {"validation": recorded["pendigits"]["validation"],
                                                  "test": recorded["pendigits"]["test"]}}}}
+
+
+def printed_numbers(config: TrainConfig) -> dict:
+    """The card's note on the printed numbers (issue 37), when the run used any: share, renderer, font families
+    (none of the reader benchmark's: docs/printed-sets.md)."""
+    if not config.printed_fraction:
+        return {}
+    from training.scenes import printed
+
+    return {"printed": {"fraction": config.printed_fraction, **printed.describe()}}
 
 
 def held_out_writers() -> dict:

@@ -433,8 +433,14 @@ class PaperGenerator(SequenceGenerator):
 
 
 def generator_for(digits: Digits, config: SynthConfig, seed: int) -> SequenceGenerator:
-    """The training loop's generator: a ``PaperGenerator`` when the config asks for paper strings."""
-    return (PaperGenerator if config.paper_fraction else SequenceGenerator)(digits, config, seed)
+    """The training loop's generator: a ``PaperGenerator`` when the config asks for paper strings, inside a
+    ``printed.PrintedGenerator`` when it asks for printed ones (loaded only then: its fonts, PIL)."""
+    generator = (PaperGenerator if config.paper_fraction else SequenceGenerator)(digits, config, seed)
+    if not config.printed_fraction:
+        return generator
+    from training.scenes import printed
+
+    return printed.PrintedGenerator(generator)
 
 
 def start_worker(digits: Digits, config: SynthConfig, seed: int) -> None:

@@ -62,6 +62,7 @@ class SynthConfig:
     stray_mark_fraction: float = 0.0  # share of strings given a stray mark (``marks``): an underline, a box, a tick
     crowded_fraction: float = 0.0  # share of composed real strings written crowded: touching, overlapping, sizes apart
     paper_fraction: float = 0.0  # share of strings on paper (``paper.PaperGenerator``: real crops, rendered ink)
+    printed_fraction: float = 0.0  # share of strings printed or on displays (``printed.PrintedGenerator``, issue 37)
     alphabet: str = DIGIT_ALPHABET
 
     def __post_init__(self):
@@ -73,7 +74,7 @@ class SynthConfig:
             raise ValueError(f"elastic is a displacement within 0..8 pixels, got {self.elastic}")
         for share in ("clean_fraction", "pen_fraction", "real_fraction", "repeat_fraction", "real_whole_fraction",
                       "real_scan_fraction", "real_seed_layout", "real_canvas_fraction", "separator_fraction",
-                      "stray_mark_fraction", "crowded_fraction", "paper_fraction"):
+                      "stray_mark_fraction", "crowded_fraction", "paper_fraction", "printed_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise ValueError(f"{share} is a share within 0..1, got {getattr(self, share)}")
         if self.separator_fraction and not set(realdata.SEPARATORS) <= set(self.alphabet):
