@@ -112,6 +112,31 @@ def test_the_paper_pool_holds_train_writers_only():
     validation_registers = {c.writer for c in paperdata.load_crops("register-numbers", "validation")}
     assert not {c.writer for c in pool.registers} & validation_registers
     assert not {c.writer for c in pool.cheques} & {c.writer for c in paperdata.load_crops("cheque-amounts", "validation")}
+    assert pool.words and {w.lab for w in pool.words} <= set(paperdata.symbol_split_labs("train", np.array(
+        sorted({w.lab for w in pool.words}))))  # the words of train labs only
+
+
+def test_no_paper_string_is_a_flat_picture():
+    from training.scenes import paper
+
+    strings = paper.PaperStrings(paper.load_paper_pool(), 8)
+    for k in range(150):  # a binary scan's level once went past the paper: all ink, no number (2% of strings)
+        image = strings.sample(np.random.default_rng([11, k])).image
+        assert int(image.max()) - int(image.min()) > 40, k
+
+
+def test_a_word_beside_a_number_widens_the_ink_and_leaves_the_truth():
+    from training.scenes import paper
+
+    pool = paper.load_paper_pool()
+    mask = np.zeros((30, 50), np.float32)
+    mask[5:28, 10:14] = 1.0  # a 1
+    rng = np.random.default_rng(3)
+    widened = paper.with_word(rng, pool.words, mask, 30)
+    assert widened.shape[1] > mask.shape[1] + 0.3 * 30 and widened.max() == 1.0
+    strings = paper.PaperStrings(pool, 8)
+    texts = [strings.rendered(np.random.default_rng([4, k]), 3).text for k in range(30)]
+    assert all(t.isdigit() and len(t) == 3 for t in texts)
 
 
 def test_a_generator_without_paper_makes_the_strings_it_made_before():

@@ -471,6 +471,7 @@ def paper_writing(config: TrainConfig) -> dict:
     recorded = realdata.load_splits()["paper"]
     return {"paper": {"fraction": config.paper_fraction, "renderer": "training/scenes/paper.py",
                       "real_share": paper.REAL_SHARE, "sources": paper.load_paper_pool().describe(),
+                      "word_share": paper.WORD_SHARE, "ruling_erased": paper.RULING_ERASED,  # from stage 3
                       "train_splits": "train splits only (training/data/SPLITS.json, paper)",
                       "held_out": {"register_validation": "the source's validation folder (registers "
                                    + ", ".join(sorted(set(paperdata.arrays("register-numbers")["registers"][

@@ -15,12 +15,14 @@ passes it through ``preprocess.normalize_line``, as the app does with a number i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
+from training.core import ruling
 from training.scenes import synth
 from training.sources import paperdata, realdata
 from training.sources.datasets import Digits
@@ -41,6 +43,9 @@ TOOL_ODDS = (0.5, 0.25, 0.25)
 PLACES = ("bare", "cell", "boxes", "underline", "baseline", "label", "ruled", "squared", "cheque")
 PLACE_ODDS = (0.1, 0.25, 0.1, 0.1, 0.08, 0.1, 0.1, 0.07, 0.1)
 LABELS = ("No.", "Nr", "Tel", "$", "Rs.", "Total", "Amount", "Qty", "Page", "#", "Fr.", "EUR")
+WORD_SHARE = 0.15  # of rendered strings, a handwritten word (unipen-words) beside the number: letters are not digits
+WORD_GAP = (0.3, 1.2)  # the gap between word and number, in digit heights (the app's finder may keep them as one)
+RULING_ERASED = 0.7  # of paper strings, the ruling painted over as the app does (training.core.ruling, from stage 3)
 
 
 # --------------------------------------------------------------------------------------------- the pool
@@ -54,6 +59,7 @@ class PaperPool:
     scans: tuple[Digits, ...]
     registers: list[paperdata.Crop]
     cheques: list[paperdata.Crop]
+    words: list[PenSample] = field(default_factory=list)  # handwritten words, no digits (negatives)
 
     def __post_init__(self):
         self.writer_names = sorted(self.pen_writers)
@@ -61,7 +67,7 @@ class PaperPool:
     def describe(self) -> dict:
         return {"pen_writers": len(self.pen_writers), "pen_digits": sum(map(len, self.pen_writers.values())),
                 "scans": {d.source: len(d) for d in self.scans}, "register_crops": len(self.registers),
-                "cheque_crops": len(self.cheques)}
+                "cheque_crops": len(self.cheques), "words": len(self.words)}
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +80,7 @@ def load_paper_pool() -> PaperPool:
     scans = (paperdata.load_scanned("swiss-numbers", "train"), paperdata.load_scanned("semeion", "train"),
              realdata.load_scans("usps", "train"), realdata.load_scans("optdigits", "train"))
     return PaperPool(writers, scans, paperdata.load_crops("register-numbers", "train"),
-                     paperdata.load_crops("cheque-amounts", "train"))
+                     paperdata.load_crops("cheque-amounts", "train"), paperdata.load_pen("unipen-words", "train"))
 
 
 # --------------------------------------------------------------------------------------------- what is written
@@ -133,6 +139,17 @@ def written(rng: np.random.Generator, pool: PaperPool, text: str, height: int) -
         masks, writer = scan_masks(rng, scans, text, height), scans.source
     mask, _ = write_along(masks, rng, crowded=rng.random() < 0.3)
     return mask, writer
+
+
+def with_word(rng: np.random.Generator, words: list[PenSample], mask: np.ndarray, height: int) -> np.ndarray:
+    """``mask`` (h, w) with a handwritten word before or after it on the same baseline, WORD_GAP heights away;
+    the truth stays the number's: a word's letters are not digits (the no-digits set's inventions were words)."""
+    word = synth.pen_ink(words[int(rng.integers(len(words)))], rng, PenLook(False, height, rng.uniform(0.04, 0.12),
+                         rng.uniform(0, 0.5), rng.uniform(-0.2, 0.2)), digit_height(rng, height), synth.REAL_TILT)
+    rows = max(word.shape[0], mask.shape[0])
+    gap = np.zeros((rows, int(rng.uniform(*WORD_GAP) * height)), np.float32)
+    bottom = [np.pad(m, ((rows - m.shape[0], 0), (0, 0))) for m in (word, mask)]  # bottoms on one line
+    return np.hstack([bottom[0], gap, bottom[1]] if rng.random() < 0.6 else [bottom[1], gap, bottom[0]])
 
 
 # --------------------------------------------------------------------------------------------- ink
@@ -305,8 +322,8 @@ def scanned(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = image.shape
     factor = rng.uniform(0.3, 1.0)
     small = cv2.resize(image, (max(4, int(w * factor)), max(4, int(h * factor))), interpolation=cv2.INTER_AREA)
-    if rng.random() < 0.35:
-        level = rng.uniform(0.45, 0.75) * (small.max() + small.min())
+    if rng.random() < 0.35:  # between the darkest ink and the paper: a share of the sum (to stage 2) went past the
+        level = small.min() + rng.uniform(0.35, 0.65) * (small.max() - small.min())  # paper, 2% of strings all ink
         small = np.where(small < level, 20.0, 235.0).astype(np.float32)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if rng.random() < 0.5 else small
 
@@ -386,13 +403,18 @@ def found_number(crop: paperdata.Crop, rng: np.random.Generator) -> tuple[np.nda
 class PaperStrings:
     """Paper strings for the training loop (``SynthConfig.paper_fraction`` of them)."""
 
-    def __init__(self, pool: PaperPool, max_length: int, finder_cuts: bool = True):
+    def __init__(self, pool: PaperPool, max_length: int, finder_cuts: bool = True, stage3: bool = True):
         self.pool, self.max_length, self.finder_cuts = pool, max_length, finder_cuts  # stage 1 ran without
+        self.erase_ruling = self.word_negatives = stage3  # stages 1 and 2 ran without: words beside numbers, ruling erased
 
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
         if length is None and rng.random() < REAL_SHARE:
-            return self.real(rng)
-        return self.rendered(rng, length or choose_length(rng, self.max_length))
+            sample = self.real(rng)
+        else:
+            sample = self.rendered(rng, length or choose_length(rng, self.max_length))
+        if self.erase_ruling and rng.random() < RULING_ERASED:  # the app paints a cell's borders over before reading
+            sample = dataclasses.replace(sample, image=ruling.erase_ruling(sample.image))
+        return sample
 
     def real(self, rng: np.random.Generator) -> Sample:
         crops = self.pool.cheques if rng.random() < CHEQUE_SHARE else self.pool.registers
@@ -410,6 +432,8 @@ class PaperStrings:
         tool = TOOLS[int(rng.choice(len(TOOLS), p=TOOL_ODDS))]
         place = PLACES[int(rng.choice(len(PLACES), p=PLACE_ODDS))]
         mask, writer = written(rng, self.pool, text, height)
+        if self.word_negatives and self.pool.words and rng.random() < WORD_SHARE:
+            mask = with_word(rng, self.pool.words, mask, height)
         ink = inked(mask, rng, tool)
         lines, page_ink = placed(ink, rng, place)
         image = on_paper(lines, page_ink, rng)
