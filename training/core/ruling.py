@@ -17,7 +17,9 @@ import numpy as np
 from training.core import preprocess
 
 WORK_SIDE = 400  # px: lines are looked for on a copy whose longer side is at most this (shrunk by a power of two)
-SPAN = 0.8  # a line crosses at least this share of the picture (rows with ink in a column band, or columns in a row band)
+SPAN = 0.8  # a line crosses at least this share of a crop (rows with ink in a column band, or columns in a row band)...
+CROP_SIDE = 600  # px: ...a picture no longer than this either way (a cell, a box, a scan)...
+EDGE_TO_EDGE = 0.97  # ...and this share of a larger one (a photo, a frame, the pad): a drawn 1 filling the pad is no border
 DIGIT_SHARE = 0.6  # ...and the tallest (widest) other piece of ink is at most this share of the picture's height (width)
 TILT_SLACK = 2  # px at work scale, each side: a line drifting this much across the picture (a tilted photo) is one line
 LOCAL_CONTRAST = 8  # grey levels: ink is this much darker than the mean of the block around it
@@ -34,9 +36,11 @@ def erase_ruling(gray: np.ndarray) -> np.ndarray:
     dark_ink = preprocess.ink_is_dark(small)
     paper_dark = 255 - small if dark_ink else small  # ink bright
     mask = ink_mask(paper_dark)
+    span = SPAN if max(gray.shape) <= CROP_SIDE else EDGE_TO_EDGE
     erased = gray
     for axis in (0, 1):  # vertical lines, then horizontal ones
-        bands = [b for b in (core(mask, b, axis) for b in line_bands(mask, axis)) if is_line(paper_dark, mask, b, axis)]
+        bands = [b for b in (core(mask, b, axis) for b in line_bands(mask, axis, span))
+                 if is_line(paper_dark, mask, b, axis, span)]
         if bands and rest_is_smaller(mask, bands, axis):
             erased = erased.copy() if erased is gray else erased
             for band in bands:
@@ -64,23 +68,23 @@ def ink_mask(paper_dark: np.ndarray) -> np.ndarray:
                                  -LOCAL_CONTRAST).astype(bool)
 
 
-def line_bands(mask: np.ndarray, axis: int) -> list[tuple[int, int]]:
+def line_bands(mask: np.ndarray, axis: int, span: float = SPAN) -> list[tuple[int, int]]:
     """The bands [start, end) of columns (axis 0: vertical lines) or rows (axis 1) whose ink, let drift by
-    TILT_SLACK, crosses at least SPAN of the picture."""
+    TILT_SLACK, crosses at least ``span`` of the picture."""
     across = mask if axis == 0 else mask.T  # (along the line, across it)
     spread = cv2.dilate(across.astype(np.uint8), np.ones((1, 2 * TILT_SLACK + 1), np.uint8))
-    crossing = spread.mean(axis=0) >= SPAN
+    crossing = spread.mean(axis=0) >= span
     edges = np.flatnonzero(np.diff(np.concatenate([[0], crossing.astype(np.int8), [0]])))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def is_line(paper_dark: np.ndarray, mask: np.ndarray, band: tuple[int, int], axis: int) -> bool:
+def is_line(paper_dark: np.ndarray, mask: np.ndarray, band: tuple[int, int], axis: int, span: float = SPAN) -> bool:
     """Is the band a drawn line, not the edge of a sheet on a desk, a streak of texture or the bottoms of a row of
-    digits: thin (at most THIN of the picture across it), unbroken for SPAN of the picture, and darker along its
+    digits: thin (at most THIN of the picture across it), unbroken for ``span`` of the picture, and darker along its
     length (medians: a digit crossing it does not count) than the paper on both sides of it by LOCAL_CONTRAST."""
     across = paper_dark if axis == 0 else paper_dark.T  # (along the line, across it)
     start, end = band
-    if longest_run((mask if axis == 0 else mask.T)[:, start:end].any(axis=1)) < SPAN * len(across):
+    if longest_run((mask if axis == 0 else mask.T)[:, start:end].any(axis=1)) < span * len(across):
         return False
     if end - start > max(2, THIN * across.shape[1]):
         return False
