@@ -20,6 +20,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 READER = "reader.json"  # every reader set, test split, the app's finder, 300 images a set
 READER_PAPER = "reader-paper.json"  # the sets written on paper (issue 35), the same way
 READER_PRINTED = "reader-printed.json"  # printed numbers and seven-segment displays (issue 37), the same way
+BEFORE_35 = ("reader-before-35.json", "reader-paper-before-35.json", "reader-printed-before-35.json")  # when filed
+ISSUE_35_TARGETS = {"pen-real": 0.95, "paper-real": 0.95, "register": 0.95, "cheques": 0.93, "cells": 0.97,
+                    "amounts": 0.93, "long-phone": 0.93, "swiss": 0.98, "semeion": 0.98, "pendigits": 0.98,
+                    "touching": 0.85, "continental": 0.95, "stray-marks": 0.90}
 SPEED = "speed.json"
 SPEED_BEFORE_26 = "speed-before-26.json"
 LOAD = "load.json"
@@ -118,6 +122,24 @@ def readme_accuracy() -> str:
     return "\n".join(rows) + "\n\nFrom " + "; and ".join(sources) + "."
 
 
+def reader_issue_35() -> str:
+    """Every reader set before issue 35's work (the files as they were when the work began) and now, with the
+    issue's target: a figure, or "no drop" for the sets it guards."""
+    before = {name: r for file in BEFORE_35 if (RESULTS / file).exists() for name, r in load(file)["sets"].items()}
+    rows = ["| set | issue 35's target | before | now | change |", "|---|---:|---:|---:|---:|"]
+    for _, report in reader_reports():
+        for name, r in report["sets"].items():
+            was = before.get(name)
+            target = percent(ISSUE_35_TARGETS[name], 0) if name in ISSUE_35_TARGETS else "no drop" if name in (
+                "canvas", "photo", "webcam", "multi", "crop", "usps", "optdigits") else "-"
+            change = f"{100 * (r['accuracy'] - was['accuracy']):+.1f}" if was else "-"
+            rows.append(f"| {name} | {target} | {percent(was['accuracy']) if was else '-'} | {percent(r['accuracy'])} "
+                        f"| {change} |")
+    dates = ", ".join(f"`{f}` ({load(f)['date'][:10]}, model {load(f)['model']['name']})" for f in BEFORE_35
+                      if (RESULTS / f).exists())
+    return "\n".join(rows) + f"\n\nBefore: {dates}. Now: the files of the summary above."
+
+
 def speed_summary() -> str:
     """Speed as ``speed.json`` holds it: each image kind's latency by REST (Socket.IO for the webcam), the model
     with its rescorer at batch 64, and Tesseract's CLI on the same photos."""
@@ -190,7 +212,8 @@ def choices_summary() -> str:
 
 
 TABLES = {"reader-summary": reader_summary, "choices": choices_summary, "readme-accuracy": readme_accuracy,
-          "speed-summary": speed_summary, "speed-issue-26": speed_issue_26, "load-summary": load_summary}
+          "speed-summary": speed_summary, "speed-issue-26": speed_issue_26, "load-summary": load_summary,
+          "reader-issue-35": reader_issue_35}
 FILES = (ROOT / "README.md", ROOT / "docs" / "benchmarks.md")
 MARKED = re.compile(r"<!-- table:(?P<name>[\w-]+) -->\n(?P<body>.*?)\n?<!-- /table:(?P=name) -->", re.S)
 
