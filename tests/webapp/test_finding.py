@@ -93,3 +93,16 @@ def test_a_picture_read_whole_reports_only_a_sure_reading():
     assert [n["digits"] for n in read_with(0.9)] == ["1"]
     assert read_with(finding.WHOLE_CONFIDENCE - 0.1) == []
     assert [n["digits"] for n in read_with(finding.WHOLE_CONFIDENCE - 0.1, whole=False)] == ["1"]  # found: reported
+
+
+def test_a_tick_beside_a_number_in_a_small_picture_is_not_a_number():
+    number, tick = detect.Region(detect.Box(10, 20, 50, 40), ()), detect.Region(detect.Box(70, 40, 15, 15), ())
+    assert finding.without_marks(np.zeros((90, 100), np.uint8), [number, tick]) == [number]
+    half = detect.Region(detect.Box(70, 30, 30, 20), ())  # half the number's height: kept
+    assert finding.without_marks(np.zeros((90, 100), np.uint8), [number, half]) == [number, half]
+
+
+def test_small_numbers_in_a_photo_are_kept():
+    number, small = detect.Region(detect.Box(10, 20, 50, 40), ()), detect.Region(detect.Box(300, 400, 15, 15), ())
+    assert finding.without_marks(np.zeros((720, 1280), np.uint8), [number, small]) == [number, small]
+    assert finding.without_marks(np.zeros((90, 100), np.uint8), [small]) == [small]

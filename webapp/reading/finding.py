@@ -22,6 +22,7 @@ GLANCE_SIDE = 96  # ...at the ink's level in a sample of the crop round it about
 OVERLAP = 0.3  # a detector's number covering this share of a finder's number (or the other way round) is that number
 WHOLE_SIDE = 480  # px: a picture no longer than this either way may be one crop of one number (a cell, a box, a scan)...
 WHOLE_CONFIDENCE = 0.5  # ...read whole when neither finder found a number in it, and reported only when this sure
+MARK_SHARE = 0.5  # in such a picture, a "number" less than this share of the tallest one's height is a tick or a caption
 
 
 def whole_picture(gray: np.ndarray) -> detect.Region | None:
@@ -32,6 +33,16 @@ def whole_picture(gray: np.ndarray) -> detect.Region | None:
     if max(height, width) > WHOLE_SIDE:
         return None
     return detect.Region((0, 0, width, height), ())
+
+
+def without_marks(gray: np.ndarray, found: list[detect.Region]) -> list[detect.Region]:
+    """In a picture small enough to be a crop of one number (``whole_picture``), the numbers found less than
+    MARK_SHARE as tall as the tallest: a register's tick or cross beside its number ("87" read "87 4"), a form
+    box's printed caption. A frame or a photo keeps every number: small and large numbers share a page."""
+    if len(found) < 2 or max(gray.shape) > WHOLE_SIDE:
+        return found
+    tallest = max(region.box.h for region in found)
+    return [region for region in found if region.box.h >= MARK_SHARE * tallest]
 
 
 def uses_map(finder: str) -> bool:

@@ -307,6 +307,7 @@ class Recognizer:
         picture let go."""
         start = time.perf_counter()
         regions = finding.regions(self.finder, prepared.gray, number_map, prepared.scale, prepared.found)
+        regions = finding.without_marks(prepared.gray, regions)
         prepared.batch, prepared.crops = cut_all(prepared.gray, regions)
         prepared.gray = prepared.picture = prepared.found = None
         prepared.timing["boxes"] = time.perf_counter() - start
