@@ -27,8 +27,8 @@ from training.scenes import synth
 from training.sources import paperdata, realdata
 from training.sources.datasets import Digits
 from training.sources.realdata import PenSample
-from training.scenes.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, pen_ink,
-                            transform_digit, write_along)
+from training.scenes.synth import (PenLook, Sample, SequenceGenerator, SynthConfig, at_odds, digit_height, jpeg,
+                                   pen_ink, smooth_field, transform_digit, write_along)
 
 REAL_SHARE = 0.35  # of paper strings, real crops (registers and cheques, train split)
 FINDER_SHARE = 0.5  # of real crops, cut as the app's hand-tuned finder cuts a number (from stage 2 on)
@@ -153,12 +153,6 @@ def with_word(rng: np.random.Generator, words: list[PenSample], mask: np.ndarray
 
 
 # --------------------------------------------------------------------------------------------- ink
-
-
-def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int = 4) -> np.ndarray:
-    """A smooth random field in [0, 1] over ``shape``: pressure along a stroke, light over a page."""
-    coarse = rng.uniform(0, 1, (cells, cells)).astype(np.float32)
-    return cv2.resize(coarse, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
 def inked(mask: np.ndarray, rng: np.random.Generator, tool: str) -> np.ndarray:
@@ -343,13 +337,6 @@ def photographed(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.2, 1.5) * max(1.0, h / 80))
     image = image + rng.normal(0, rng.uniform(0, 8), image.shape)
     return jpeg(np.clip(image, 0, 255).astype(np.uint8), rng, 0.6)
-
-
-def jpeg(image: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
-    if rng.random() >= share:
-        return image
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 92))])
-    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
 
 
 # --------------------------------------------------------------------------------------------- real crops

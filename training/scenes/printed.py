@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from training.core.alphabet import DIGIT_ALPHABET
 from training.scenes.segments import display_reading, draw_display, segment_style
-from training.scenes.synth import TEXT_LABEL_WIDTH, Sample, SequenceGenerator, at_odds
+from training.scenes.synth import TEXT_LABEL_WIDTH, Sample, SequenceGenerator, at_odds, jpeg, smooth_field
 
 # --------------------------------------------------------------------------------------------- fonts
 
@@ -332,14 +332,14 @@ def framed(line: np.ndarray, box: tuple, rng: np.random.Generator) -> np.ndarray
 
 def laser_ink(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A laser or ink-jet print on office paper: near black, crisp, at times a toner-light patch."""
-    light = 1 - rng.uniform(0, 0.4) * _smooth(rng, coverage.shape, 3)
+    light = 1 - rng.uniform(0, 0.4) * smooth_field(rng, coverage.shape, 3)
     return laid_on(coverage * light, rng.uniform(215, 252), rng.uniform(0, 50), rng, rng.uniform(0, 3))
 
 
 def thermal_ink(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A thermal receipt: grey print, faded unevenly, lighter streaks down the paper (a worn head), missed dots."""
     h, w = coverage.shape
-    fade = 1 - rng.uniform(0.1, 0.55) * _smooth(rng, (h, w), 4)
+    fade = 1 - rng.uniform(0.1, 0.55) * smooth_field(rng, (h, w), 4)
     streaks = np.ones(w, np.float32)
     for x in rng.integers(0, w, int(rng.integers(0, 6))):
         streaks[x:x + int(rng.integers(1, 4))] = rng.uniform(0.2, 0.7)
@@ -362,7 +362,7 @@ def dotted(coverage: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, 
 
 def dot_matrix_ink(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A dot-matrix slip: ribbon ink, greyer where the ribbon is worn."""
-    worn = 1 - rng.uniform(0, 0.45) * _smooth(rng, coverage.shape, 3)
+    worn = 1 - rng.uniform(0, 0.45) * smooth_field(rng, coverage.shape, 3)
     image = laid_on(coverage * worn, rng.uniform(200, 250), rng.uniform(10, 90), rng, rng.uniform(1, 4))
     return cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.0))
 
@@ -382,12 +382,6 @@ def screen_ink(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 INKERS = {"label": label_ink, "laser": laser_ink, "thermal": thermal_ink, "dot-matrix": dot_matrix_ink,
           "screen": screen_ink}
-
-
-def _smooth(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
-    """A smooth random field in 0..1 over ``shape`` (fading, uneven light)."""
-    coarse = rng.uniform(0, 1, (cells, cells)).astype(np.float32)
-    return cv2.resize(coarse, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
 # --------------------------------------------------------------------------------------------- displays
@@ -482,10 +476,10 @@ def photographed(card: Card, rng: np.random.Generator) -> tuple[np.ndarray, tupl
     crop = image[box[1]:box[3], box[0]:box[2]]
     crop = off_axis(crop, rng)
     crop = resampled(crop, h, rng)
-    crop = crop * (1 - rng.uniform(0, 0.35) * _smooth(rng, crop.shape, 2))  # uneven light
+    crop = crop * (1 - rng.uniform(0, 0.35) * smooth_field(rng, crop.shape, 2))  # uneven light
     crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.01, 1.1))
     crop = crop + rng.normal(0, rng.uniform(0, 9), crop.shape)
-    return jpeg(np.clip(crop, 0, 255).astype(np.uint8), rng), words_inside(card, box)
+    return jpeg(np.clip(crop, 0, 255).astype(np.uint8), rng, 0.5, (30, 91)), words_inside(card, box)
 
 
 def off_axis(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -510,14 +504,6 @@ def resampled(crop: np.ndarray, number_height: int, rng: np.random.Generator) ->
         method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
         small = cv2.resize(small, (round(small.shape[1] * up), round(small.shape[0] * up)), interpolation=method)
     return small
-
-
-def jpeg(image: np.ndarray, rng: np.random.Generator, share: float = 0.5) -> np.ndarray:
-    """JPEG compression (quality 30-90) on ``share`` of the crops: the blocks and ringing of a phone's photo."""
-    if rng.random() >= share:
-        return image
-    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 91))])
-    return cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE) if ok else image
 
 
 # --------------------------------------------------------------------------------------------- strings

@@ -194,6 +194,22 @@ def _pad(mask: np.ndarray, boxes: list, rng: np.random.Generator) -> tuple[np.nd
     return padded, [(x + left, y + top, w, hh) for (x, y, w, hh) in boxes]
 
 
+def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int = 4) -> np.ndarray:
+    """A smooth random field in [0, 1] over ``shape``: pressure along a stroke, light over a page, fading print."""
+    coarse = rng.uniform(0, 1, (cells, cells)).astype(np.float32)
+    return cv2.resize(coarse, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def jpeg(image: np.ndarray, rng: np.random.Generator, share: float,
+         qualities: tuple[int, int] = (35, 92)) -> np.ndarray:
+    """uint8 (H, W) JPEG'd at a quality drawn from ``qualities`` [low, high) on ``share`` of the calls: a phone's
+    blocks and ringing."""
+    if rng.random() >= share:
+        return image
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*qualities))])
+    return cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE) if ok else image
+
+
 def _perspective(image: np.ndarray, rng: np.random.Generator, strength: float = 0.04) -> np.ndarray:
     h, w = image.shape
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
