@@ -125,7 +125,8 @@ def readme_accuracy() -> str:
 def reader_issue_35() -> str:
     """Every reader set before issue 35's work (the files as they were when the work began) and now, with the
     issue's target: a figure, or "no drop" for the sets it guards."""
-    before = {name: r for file in BEFORE_35 if (RESULTS / file).exists() for name, r in load(file)["sets"].items()}
+    reports = {file: load(file) for file in BEFORE_35 if (RESULTS / file).exists()}
+    before = {name: r for report in reports.values() for name, r in report["sets"].items()}
     rows = ["| set | issue 35's target | before | now | change |", "|---|---:|---:|---:|---:|"]
     for _, report in reader_reports():
         for name, r in report["sets"].items():
@@ -135,8 +136,7 @@ def reader_issue_35() -> str:
             change = f"{100 * (r['accuracy'] - was['accuracy']):+.1f}" if was else "-"
             rows.append(f"| {name} | {target} | {percent(was['accuracy']) if was else '-'} | {percent(r['accuracy'])} "
                         f"| {change} |")
-    dates = ", ".join(f"`{f}` ({load(f)['date'][:10]}, model {load(f)['model']['name']})" for f in BEFORE_35
-                      if (RESULTS / f).exists())
+    dates = ", ".join(f"`{f}` ({r['date'][:10]}, model {r['model']['name']})" for f, r in reports.items())
     return "\n".join(rows) + f"\n\nBefore: {dates}. Now: the files of the summary above."
 
 

@@ -68,23 +68,32 @@ def ink_mask(paper_dark: np.ndarray) -> np.ndarray:
                                  -LOCAL_CONTRAST).astype(bool)
 
 
-def line_bands(mask: np.ndarray, axis: int, span: float = SPAN) -> list[tuple[int, int]]:
+def along(image: np.ndarray, axis: int) -> np.ndarray:
+    """The picture as (along the lines, across them): itself for vertical lines (axis 0), transposed for horizontal."""
+    return image if axis == 0 else image.T
+
+
+def runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of True in a 1-D bool array: their starts and ends (exclusive)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return edges[::2], edges[1::2]
+
+
+def line_bands(mask: np.ndarray, axis: int, span: float) -> list[tuple[int, int]]:
     """The bands [start, end) of columns (axis 0: vertical lines) or rows (axis 1) whose ink, let drift by
     TILT_SLACK, crosses at least ``span`` of the picture."""
-    across = mask if axis == 0 else mask.T  # (along the line, across it)
-    spread = cv2.dilate(across.astype(np.uint8), np.ones((1, 2 * TILT_SLACK + 1), np.uint8))
-    crossing = spread.mean(axis=0) >= span
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], crossing.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    spread = cv2.dilate(along(mask, axis).astype(np.uint8), np.ones((1, 2 * TILT_SLACK + 1), np.uint8))
+    starts, ends = runs(spread.mean(axis=0) >= span)
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
-def is_line(paper_dark: np.ndarray, mask: np.ndarray, band: tuple[int, int], axis: int, span: float = SPAN) -> bool:
+def is_line(paper_dark: np.ndarray, mask: np.ndarray, band: tuple[int, int], axis: int, span: float) -> bool:
     """Is the band a drawn line, not the edge of a sheet on a desk, a streak of texture or the bottoms of a row of
     digits: thin (at most THIN of the picture across it), unbroken for ``span`` of the picture, and darker along its
     length (medians: a digit crossing it does not count) than the paper on both sides of it by LOCAL_CONTRAST."""
-    across = paper_dark if axis == 0 else paper_dark.T  # (along the line, across it)
+    across = along(paper_dark, axis)
     start, end = band
-    if longest_run((mask if axis == 0 else mask.T)[:, start:end].any(axis=1)) < span * len(across):
+    if longest_run(along(mask, axis)[:, start:end].any(axis=1)) < span * len(across):
         return False
     if end - start > max(2, THIN * across.shape[1]):
         return False
@@ -97,22 +106,22 @@ def is_line(paper_dark: np.ndarray, mask: np.ndarray, band: tuple[int, int], axi
 def core(mask: np.ndarray, band: tuple[int, int], axis: int) -> tuple[int, int]:
     """The band narrowed to the line's own ink: the columns (rows) holding at least half as much ink as its fullest
     (a straight line: its width; a tilted one: its drift), not the slack round it, where digits may touch it."""
-    fill = (mask if axis == 0 else mask.T)[:, band[0]:band[1]].mean(axis=0)
+    fill = along(mask, axis)[:, band[0]:band[1]].mean(axis=0)
     inked = np.flatnonzero(fill >= 0.5 * fill.max())
     return band[0] + int(inked[0]), band[0] + int(inked[-1]) + 1
 
 
 def longest_run(flags: np.ndarray) -> int:
     """The length of the longest run of True in a 1-D bool array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
-    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+    starts, ends = runs(flags)
+    return int((ends - starts).max()) if len(starts) else 0
 
 
 def rest_is_smaller(mask: np.ndarray, bands: list[tuple[int, int]], axis: int) -> bool:
     """Is the rest of the ink (the bands taken out; specks, and pieces cut by the picture's ends along the lines,
     left out, and lines the other way) there, and its tallest piece (widest, for horizontal lines) at most DIGIT_SHARE
     of the lines' length: a border is much longer than the digits in its cell, a digit's stroke is not."""
-    rest = (mask if axis == 0 else mask.T).astype(np.uint8)  # (along the lines, across them)
+    rest = along(mask, axis).astype(np.uint8)
     for start, end in bands:
         rest[:, max(0, start - TILT_SLACK):end + TILT_SLACK] = 0
     _, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
@@ -135,7 +144,7 @@ def full_size(band: tuple[int, int], scale: float, length: int) -> tuple[int, in
 def paint_band(gray: np.ndarray, band: tuple[int, int], dark_ink: bool, axis: int) -> None:
     """Paint columns (axis 0) or rows (axis 1) [start, end) of ``gray`` in place with the paper beside them: each
     pixel takes the lighter (darker, for light ink) of the two pixels PAINT_MARGIN outside the band on its row."""
-    view = gray if axis == 0 else gray.T
+    view = along(gray, axis)
     start, end = band
     before = view[:, max(0, start - PAINT_MARGIN)]
     after = view[:, min(view.shape[1] - 1, end - 1 + PAINT_MARGIN)]

@@ -392,14 +392,14 @@ class PaperStrings:
 
     def __init__(self, pool: PaperPool, max_length: int, finder_cuts: bool = True, stage3: bool = True):
         self.pool, self.max_length, self.finder_cuts = pool, max_length, finder_cuts  # stage 1 ran without
-        self.erase_ruling = self.word_negatives = stage3  # stages 1 and 2 ran without: words beside numbers, ruling erased
+        self.stage3 = stage3  # stages 1 and 2 ran without: words beside numbers, ruling erased
 
     def sample(self, rng: np.random.Generator, length: int | None = None) -> Sample:
         if length is None and rng.random() < REAL_SHARE:
             sample = self.real(rng)
         else:
             sample = self.rendered(rng, length or choose_length(rng, self.max_length))
-        if self.erase_ruling and rng.random() < RULING_ERASED:  # the app paints a cell's borders over before reading
+        if self.stage3 and rng.random() < RULING_ERASED:  # the app paints a cell's borders over before reading
             sample = dataclasses.replace(sample, image=ruling.erase_ruling(sample.image))
         return sample
 
@@ -419,7 +419,7 @@ class PaperStrings:
         tool = TOOLS[int(rng.choice(len(TOOLS), p=TOOL_ODDS))]
         place = PLACES[int(rng.choice(len(PLACES), p=PLACE_ODDS))]
         mask, writer = written(rng, self.pool, text, height)
-        if self.word_negatives and self.pool.words and rng.random() < WORD_SHARE:
+        if self.stage3 and self.pool.words and rng.random() < WORD_SHARE:
             mask = with_word(rng, self.pool.words, mask, height)
         ink = inked(mask, rng, tool)
         lines, page_ink = placed(ink, rng, place)

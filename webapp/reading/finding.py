@@ -29,17 +29,22 @@ def whole_picture(gray: np.ndarray) -> detect.Region | None:
     """The picture itself as one number, when it is small enough to be a crop of one (issue 35): a faint digit
     alone in a cell or a tight scan is too faint or too large a share of the picture for the finders, which look
     for numbers on a page. None for a larger picture: a frame or a photo with no number in it has none."""
-    height, width = gray.shape
-    if max(height, width) > WHOLE_SIDE:
+    if not crop_sized(gray):
         return None
+    height, width = gray.shape
     return detect.Region((0, 0, width, height), ())
+
+
+def crop_sized(gray: np.ndarray) -> bool:
+    """Is the picture small enough (WHOLE_SIDE either way) to be a crop of one number?"""
+    return max(gray.shape) <= WHOLE_SIDE
 
 
 def without_marks(gray: np.ndarray, found: list[detect.Region]) -> list[detect.Region]:
     """In a picture small enough to be a crop of one number (``whole_picture``), the numbers found less than
     MARK_SHARE as tall as the tallest: a register's tick or cross beside its number ("87" read "87 4"), a form
     box's printed caption. A frame or a photo keeps every number: small and large numbers share a page."""
-    if len(found) < 2 or max(gray.shape) > WHOLE_SIDE:
+    if len(found) < 2 or not crop_sized(gray):
         return found
     tallest = max(region.box.h for region in found)
     return [region for region in found if region.box.h >= MARK_SHARE * tallest]
